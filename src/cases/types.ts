@@ -1,0 +1,67 @@
+/**
+ * Contract of the case catalogue (src/cases/catalogue.ts holds the data, src/cases/mutations.ts
+ * the named token mutations). The suite runner (src/suite/*) consumes it; doctor uses `hint`.
+ */
+import type { MintedToken, TokenSource } from '../tokens/types.js';
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** What a correct server does with the request. */
+export type Expectation = 'accepted' | 'rejected';
+
+/** Capabilities a case may need; when one is missing the case is skipped with `reason`. */
+export type Need =
+  | 'trusted-signer' // a key the target trusts (emulator mode only)
+  | 'template' // a JWT template name (CLERK_JWT_TEMPLATE / suite `template`)
+  | 'public-key' // the PEM public key the target trusts (for HS256 key confusion)
+  | 'expired-real-token'; // a genuine token minted early and used after expiry (real Clerk)
+
+export interface CaseDef {
+  id: string; // kebab-case, stable: used in suite files, reports and doctor
+  title: string;
+  expect: Expectation;
+  /** Severity of the finding when the target does not do what `expect` says. */
+  severity: Severity;
+  /** Why the case matters (one or two sentences, shown in reports). */
+  why: string;
+  /** What to fix / what doctor checks when the case fails. */
+  hint: string;
+  needs: Need[];
+  /** Tags for selection in suites (e.g. 'signature', 'claims', 'header', 'lifetime'). */
+  tags: string[];
+  /** Informational: the outcome is reported but never fails the run (e.g. expired-within-leeway). */
+  informational?: boolean;
+  /** Make the Authorization header for this case, at the moment the test runs. */
+  build(ctx: CaseContext): Promise<CaseAuth>;
+}
+
+export interface CaseContext {
+  source: TokenSource;
+  /** Fresh genuine token from the source (session token unless options say otherwise). */
+  mint(options?: { template?: string; expiresInSeconds?: number }): Promise<MintedToken>;
+  /** Sign with the key the target trusts; undefined against real Clerk. */
+  trustedSigner?: (header: Record<string, unknown>, payload: Record<string, unknown>) => Promise<string>;
+  /** SPKI PEM the target trusts, when known (emulator mode, or CLERK_JWT_KEY). */
+  publicKeyPem?: string;
+  /** JWT template name, when configured. */
+  template?: string;
+  /** URL of a JWKS the harness serves on loopback for the `jku` case (attacker-controlled). */
+  attackerJwksUrl?: string;
+  /** An expired genuine token minted earlier in the run (real Clerk), when available. */
+  expiredToken?: () => Promise<MintedToken | undefined>;
+  /** Current time in seconds (injectable so tests control the clock). */
+  nowSeconds(): number;
+}
+
+export type CaseAuth =
+  | {
+      kind: 'request';
+      /** Value of the Authorization header; undefined = send no header. */
+      authorization?: string;
+      /** The genuine token behind the request, when there is one (for audit correlation). */
+      token?: { header: Record<string, unknown>; claims: Record<string, unknown> };
+      /** Human description of the token sent, never the token itself (e.g. "alg=nOnE, no signature"). */
+      describe: string;
+    }
+  | { kind: 'skip'; reason: string };

@@ -1,0 +1,43 @@
+import type { RunReport } from './summary.js';
+import { findingsBySeverity } from './summary.js';
+
+const ICON: Record<string, string> = { pass: '✅', finding: '❌', skip: '⏭️', info: 'ℹ️', error: '💥' };
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** A Markdown summary that fits $GITHUB_STEP_SUMMARY: verdict, findings with fixes, skips. */
+export function renderMarkdown(report: RunReport): string {
+  const s = report.summary;
+  const head = report.status === 'passed' ? '✅ passed' : report.status === 'failed' ? '❌ failed' : '💥 could not complete';
+  const out: string[] = [
+    `## clerk-harness: ${cell(report.suite.name)} — ${head}`,
+    '',
+    `Target \`${report.target}\` (${report.mode}), ${s.total} tests in ${(report.durationMs / 1000).toFixed(1)} s: ` +
+      `${s.passed} passed, ${s.findings} findings (${s.failing} at or above **${report.failOn}**), ${s.skipped} skipped, ${s.informational} informational.`,
+    '',
+    `| critical | high | medium | low |`,
+    `|---:|---:|---:|---:|`,
+    `| ${s.bySeverity.critical} | ${s.bySeverity.high} | ${s.bySeverity.medium} | ${s.bySeverity.low} |`,
+    '',
+  ];
+  for (const e of report.errors) out.push(`> 💥 ${cell(e)}`, '');
+  const findings = findingsBySeverity(report);
+  if (findings.length) {
+    out.push('### Findings', '', '| severity | endpoint | case | observed | what to fix |', '|---|---|---|---|---|');
+    for (const f of findings) {
+      out.push(`| **${f.severity}** | ${cell(f.request)} | \`${f.caseId}\` ${cell(f.title)} | ${cell(f.message)} | ${cell(f.hint ?? '')} |`);
+    }
+    out.push('');
+  }
+  const skipped = report.results.filter((r) => r.verdict === 'skip');
+  if (skipped.length) {
+    out.push('<details><summary>Skipped cases</summary>', '', '| endpoint | case | reason |', '|---|---|---|');
+    for (const r of skipped) out.push(`| ${cell(r.request)} | \`${r.caseId}\` | ${cell(r.skipReason ?? '')} |`);
+    out.push('', '</details>', '');
+  }
+  out.push('<details><summary>All results</summary>', '', '| | endpoint | case | expected | observed |', '|---|---|---|---|---|');
+  for (const r of report.results) {
+    out.push(`| ${ICON[r.verdict]} | ${cell(r.request)} | \`${r.caseId}\` | ${r.expect} (${r.expectedStatus.join('/')}) | ${r.observed ? r.observed.status : '—'} |`);
+  }
+  out.push('', '</details>', '');
+  return out.join('\n');
+}

@@ -1,0 +1,65 @@
+/** The run's results as one data object: the source of every report and of the exit code. */
+import type { Severity } from '../cases/types.js';
+import type { CaseResult } from '../suite/result.js';
+import { severityAtLeast } from '../suite/verdict.js';
+
+export const RESULT_FORMAT = 'clerk-harness/result@1';
+
+export interface RunReport {
+  format: typeof RESULT_FORMAT;
+  suite: { name: string; file: string };
+  target: string;
+  mode: 'clerk' | 'emulator';
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  failOn: Exclude<Severity, 'info'>;
+  summary: {
+    total: number;
+    passed: number;
+    findings: number;
+    failing: number; // findings at or above failOn
+    skipped: number;
+    informational: number;
+    errors: number;
+    bySeverity: Record<Exclude<Severity, 'info'>, number>;
+  };
+  /** 'passed' | 'failed' (findings at/above failOn) | 'error' (the run could not complete). */
+  status: 'passed' | 'failed' | 'error';
+  results: CaseResult[];
+  errors: string[];
+}
+
+export function isFailing(r: CaseResult, failOn: Severity): boolean {
+  return r.verdict === 'finding' && severityAtLeast(r.severity, failOn);
+}
+
+export function summarise(input: Omit<RunReport, 'format' | 'summary' | 'status'>): RunReport {
+  const bySeverity = { critical: 0, high: 0, medium: 0, low: 0 };
+  for (const r of input.results) if (r.verdict === 'finding' && r.severity !== 'info') bySeverity[r.severity]++;
+  const count = (v: CaseResult['verdict']) => input.results.filter((r) => r.verdict === v).length;
+  const failing = input.results.filter((r) => isFailing(r, input.failOn)).length;
+  const errors = count('error') + input.errors.length;
+  return {
+    format: RESULT_FORMAT,
+    ...input,
+    summary: {
+      total: input.results.length,
+      passed: count('pass'),
+      findings: count('finding'),
+      failing,
+      skipped: count('skip'),
+      informational: count('info'),
+      errors,
+      bySeverity,
+    },
+    status: errors > 0 ? 'error' : failing > 0 ? 'failed' : 'passed',
+  };
+}
+
+const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/** Findings, most severe first; the order every renderer uses. */
+export function findingsBySeverity(report: RunReport): CaseResult[] {
+  return report.results.filter((r) => r.verdict === 'finding').sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+}

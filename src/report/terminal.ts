@@ -1,0 +1,45 @@
+import { paint } from '../cli/output.js';
+import { redact } from '../redact.js';
+import { findingsBySeverity, type RunReport } from './summary.js';
+
+/** The summary printed after vitest's live output: findings by severity with the fix for each. */
+export function renderTerminalSummary(report: RunReport, color: boolean, reportFiles?: string[]): string {
+  const p = paint(color);
+  const s = report.summary;
+  const out: string[] = ['', p.bold(`clerk-harness: ${report.suite.name} against ${report.target} (${report.mode})`)];
+  const sevColor = (sev: string) => (sev === 'critical' || sev === 'high' ? p.red : sev === 'medium' ? p.yellow : p.dim);
+  let current = '';
+  for (const f of findingsBySeverity(report)) {
+    if (f.severity !== current) {
+      current = f.severity;
+      out.push('', sevColor(current)(p.bold(`${current.toUpperCase()}`)));
+    }
+    out.push(`  ✗ ${f.request} · ${f.caseId}: ${f.message}`);
+    if (f.observed?.bodyExcerpt) out.push(p.dim(`      body: ${f.observed.bodyExcerpt.slice(0, 160)}`));
+    for (const a of f.audit ?? []) out.push(p.dim(`      audit ${a.field}: ${a.message}`));
+    if (f.hint) out.push(`      fix: ${f.hint}`);
+  }
+  const skips = report.results.filter((r) => r.verdict === 'skip');
+  if (skips.length) {
+    const reasons = new Map<string, string[]>();
+    for (const r of skips) reasons.set(r.skipReason ?? '', [...(reasons.get(r.skipReason ?? '') ?? []), r.caseId]);
+    out.push('', p.dim('SKIPPED'));
+    for (const [reason, ids] of reasons) out.push(p.dim(`  - ${[...new Set(ids)].join(', ')}: ${reason}`));
+  }
+  for (const e of report.errors) out.push('', p.red(`error: ${e}`));
+  const bs = s.bySeverity;
+  out.push(
+    '',
+    `${s.total} tests: ${p.green(`${s.passed} passed`)}, ${s.findings ? p.red(`${s.findings} findings`) : '0 findings'}` +
+      ` (critical ${bs.critical}, high ${bs.high}, medium ${bs.medium}, low ${bs.low}), ${s.skipped} skipped, ${s.informational} informational`,
+  );
+  const verdict =
+    report.status === 'passed'
+      ? p.green(`PASSED (no finding at or above ${report.failOn})`)
+      : report.status === 'failed'
+        ? p.red(`FAILED: ${s.failing} finding${s.failing === 1 ? '' : 's'} at or above ${report.failOn}`)
+        : p.red('ERROR: the run could not complete');
+  out.push(verdict);
+  if (reportFiles?.length) out.push(p.dim(`reports: ${reportFiles.join(', ')}`));
+  return redact(out.join('\n')) + '\n';
+}

@@ -1,0 +1,150 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { ErrorObject } from 'ajv';
+import { HarnessError } from '../errors.js';
+import { packagePath } from '../paths.js';
+import type { Suite, SuiteEndpoint } from './types.js';
+
+export const SUITE_SCHEMA_FILE = packagePath('suites', 'suite.schema.json');
+export const DEFAULT_SUITE_FILE = packagePath('suites', 'reference.yaml');
+
+let validator: ReturnType<Ajv2020['compile']> | undefined;
+function validate(data: unknown): ErrorObject[] {
+  if (!validator) {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    validator = ajv.compile(JSON.parse(readFileSync(SUITE_SCHEMA_FILE, 'utf8')));
+  }
+  return validator(data) ? [] : [...(validator.errors ?? [])];
+}
+
+/** `/endpoints/0/method` -> `endpoints[0].method` */
+function fieldName(pointer: string, extra?: string): string {
+  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra) parts.push(extra);
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(top level)';
+}
+
+function describeError(e: ErrorObject): { pointer: string; field: string; message: string } {
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === 'additionalProperties') {
+    const prop = String(p.additionalProperty);
+    return { pointer: e.instancePath, field: fieldName(e.instancePath, prop), message: 'is not a known field (check the spelling against suites/suite.schema.json)' };
+  }
+  if (e.keyword === 'required') {
+    return { pointer: e.instancePath, field: fieldName(e.instancePath, String(p.missingProperty)), message: 'is required' };
+  }
+  if (e.keyword === 'enum') {
+    return { pointer: e.instancePath, field: fieldName(e.instancePath), message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+  }
+  return { pointer: e.instancePath, field: fieldName(e.instancePath), message: e.message ?? 'is invalid' };
+}
+
+/** Pick the most useful error: the deepest one, skipping oneOf/anyOf wrappers. */
+function bestError(errors: ErrorObject[]): ErrorObject {
+  const concrete = errors.filter((e) => !['oneOf', 'anyOf', 'if', 'const'].includes(e.keyword));
+  const pool = concrete.length ? concrete : errors;
+  return pool.reduce((a, b) => (b.instancePath.length > a.instancePath.length ? b : a));
+}
+
+function asList(v: number | number[] | undefined): number[] | undefined {
+  return v === undefined ? undefined : Array.isArray(v) ? v : [v];
+}
+
+interface RawEndpoint {
+  name?: string; method: string; path: string; headers?: Record<string, string>; body?: string;
+  content_type?: string; accepted_status?: number | number[]; rejected_status?: number | number[];
+}
+
+/** Load, validate and normalise a suite file (YAML or JSON). Errors name file, line and field. */
+export function loadSuite(file: string): Suite {
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) {
+    throw new HarnessError('FIXTURE_MISSING', `suite file ${file} does not exist`, { hint: 'pass --suite with a path to a .yaml or .json suite (see suites/reference.yaml)' });
+  }
+  const text = readFileSync(abs, 'utf8');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const rel = path.relative(process.cwd(), abs) || abs;
+  if (doc.errors.length) {
+    const err = doc.errors[0];
+    const line = lineCounter.linePos(err.pos[0]).line;
+    throw new HarnessError('SUITE_INVALID', `${rel}:${line}: cannot parse: ${err.message.split('\n')[0]}`, { hint: 'fix the YAML/JSON syntax at that line' });
+  }
+  const data = doc.toJS() as Record<string, unknown> | null;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw new HarnessError('SUITE_INVALID', `${rel}:1: a suite must be a mapping with "name" and "endpoints"`, { hint: 'start from suites/reference.yaml' });
+  }
+  const errors = validate(data);
+  if (errors.length) {
+    const e = describeError(bestError(errors));
+    const keys = e.pointer.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+    const node = keys.length ? doc.getIn(keys, true) : doc.contents;
+    const offset = isNode(node) && node.range ? node.range[0] : 0;
+    const line = lineCounter.linePos(offset).line;
+    throw new HarnessError('SUITE_INVALID', `${rel}:${line}: ${e.field} ${e.message}`, { hint: `the suite format is described by ${path.relative(process.cwd(), SUITE_SCHEMA_FILE)}` });
+  }
+  return normalise(data as Record<string, any>, abs, rel);
+}
+
+function normalise(raw: Record<string, any>, abs: string, rel: string): Suite {
+  const dir = path.dirname(abs);
+  const defAccepted = asList(raw.defaults?.accepted_status) ?? [200, 201, 202, 204];
+  const defRejected = asList(raw.defaults?.rejected_status) ?? [401];
+  const auditRaw = raw.audit;
+  const auditedNames: string[] | undefined = auditRaw && auditRaw.endpoints;
+  const endpoints: SuiteEndpoint[] = (raw.endpoints as RawEndpoint[]).map((e, i) => {
+    const name = e.name ?? `${e.method} ${e.path}`;
+    let bodyFile: string | undefined;
+    if (e.body) {
+      bodyFile = path.resolve(dir, e.body);
+      if (!existsSync(bodyFile)) {
+        throw new HarnessError('FIXTURE_MISSING', `${rel}: endpoints[${i}].body: fixture ${e.body} not found (looked at ${bodyFile})`, { hint: 'body paths are relative to the suite file' });
+      }
+    }
+    return {
+      name,
+      method: e.method,
+      path: e.path,
+      headers: e.headers ?? {},
+      bodyFile,
+      contentType: e.content_type ?? 'application/json',
+      acceptedStatus: asList(e.accepted_status) ?? defAccepted,
+      rejectedStatus: asList(e.rejected_status) ?? defRejected,
+      audited: auditedNames ? auditedNames.includes(name) : e.method !== 'GET' && e.method !== 'HEAD',
+    };
+  });
+  if (auditedNames) {
+    const unknown = auditedNames.filter((n) => !endpoints.some((e) => e.name === n));
+    if (unknown.length) throw new HarnessError('SUITE_INVALID', `${rel}: audit.endpoints names unknown endpoint "${unknown[0]}"`, { hint: `known endpoints: ${endpoints.map((e) => e.name).join(', ')}` });
+  }
+  const baseUrl = raw.target?.base_url === '${TARGET_URL}' ? undefined : raw.target?.base_url;
+  return {
+    name: raw.name,
+    file: abs,
+    description: raw.description,
+    baseUrl,
+    timeoutMs: raw.target?.timeout_ms ?? 5000,
+    headers: raw.target?.headers ?? {},
+    endpoints,
+    cases: {
+      include: raw.cases?.include,
+      exclude: raw.cases?.exclude ?? [],
+      skip: raw.cases?.skip ?? {},
+      expect: raw.cases?.expect ?? {},
+    },
+    template: raw.template,
+    audit: auditRaw
+      ? {
+          baseDir: auditRaw.base_dir ? path.resolve(process.cwd(), auditRaw.base_dir) : process.cwd(),
+          pathPattern: auditRaw.path,
+          schemaFile: auditRaw.schema ? path.resolve(dir, auditRaw.schema) : undefined,
+          waitMs: auditRaw.wait_ms ?? 2000,
+          timestampToleranceMs: auditRaw.timestamp_tolerance_ms ?? 5000,
+          logFailures: auditRaw.log_failures ?? false,
+        }
+      : false,
+    failOn: raw.fail_on,
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The run plan: everything a vitest worker needs to run a suite, serialisable (it crosses into the
+ * worker through vitest's `provide`/`inject`). Built once in the CLI process.
+ */
+import type { CaseDef, Expectation, Severity } from '../cases/types.js';
+import type {} from 'vitest';
+import { HarnessError } from '../errors.js';
+import type { Suite } from './types.js';
+
+export interface PlannedCase {
+  id: string;
+  expect: Expectation;
+  /** Set when the suite skips the case: the reason shown in every report. */
+  skipReason?: string;
+}
+
+export interface RunPlan {
+  suite: Suite;
+  targetUrl: string;
+  clerk: { apiUrl: string; secretKey: string; testUserId?: string; testUserEmail: string };
+  mode: 'clerk' | 'emulator';
+  template?: string;
+  publicKeyPem?: string;
+  cases: PlannedCase[];
+  failOn: Exclude<Severity, 'info'>;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    harnessPlan: RunPlan;
+  }
+}
+
+function matches(selector: string, c: CaseDef): boolean {
+  return selector.startsWith('tag:') ? c.tags.includes(selector.slice(4)) : selector === c.id;
+}
+
+/** Select and order cases: suite include/exclude/skip/expect, unknown ids named with the fix. */
+export function selectCases(catalogue: CaseDef[], suite: Suite, extraSkips: Record<string, string> = {}): PlannedCase[] {
+  const ids = new Set(catalogue.map((c) => c.id));
+  const tags = new Set(catalogue.flatMap((c) => c.tags));
+  const check = (field: string, selector: string) => {
+    const ok = selector.startsWith('tag:') ? tags.has(selector.slice(4)) : ids.has(selector);
+    if (!ok) {
+      throw new HarnessError('SUITE_INVALID', `${suite.file}: ${field} names unknown case "${selector}"`, {
+        hint: `known cases: ${[...ids].join(', ')}; tags: ${[...tags].map((t) => `tag:${t}`).join(', ')}`,
+      });
+    }
+  };
+  suite.cases.include?.forEach((s) => check('cases.include', s));
+  suite.cases.exclude.forEach((s) => check('cases.exclude', s));
+  Object.keys(suite.cases.skip).forEach((s) => check('cases.skip', s));
+  Object.keys(suite.cases.expect).forEach((s) => check('cases.expect', s));
+
+  const chosen = catalogue.filter(
+    (c) => (!suite.cases.include || suite.cases.include.some((s) => matches(s, c))) && !suite.cases.exclude.some((s) => matches(s, c)),
+  );
+  // Cases that may wait for a genuine token to expire run last, so the wait overlaps the others.
+  chosen.sort((a, b) => Number(a.needs.includes('expired-real-token')) - Number(b.needs.includes('expired-real-token')));
+  return chosen.map((c) => ({
+    id: c.id,
+    expect: suite.cases.expect[c.id] ?? c.expect,
+    skipReason: suite.cases.skip[c.id] ?? extraSkips[c.id],
+  }));
+}

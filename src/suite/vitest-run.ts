@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../paths.js';
+import { ResultCollector } from '../report/collector.js';
+import type { RunPlan } from './plan.js';
+
+export interface VitestRunOptions {
+  reportsDir: string;
+  /** vitest's -t: only tests whose "endpoint > case" name matches. */
+  testNamePattern?: string;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  /** Reporter for the live output: 'default', 'verbose', 'dot'... */
+  liveReporter?: string;
+}
+
+/** The spec file sits next to this module: .ts under vitest/tsx, .js in the built CLI. */
+function specFile(): string {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return path.relative(PACKAGE_ROOT, new URL(`./auth.spec.${ext}`, import.meta.url).pathname);
+}
+
+/**
+ * Run the plan through vitest's node API: every endpoint × case is one vitest test, so vitest's
+ * filters, reporters (JUnit among them) and output all apply. Returns the collected results.
+ */
+export async function runPlanWithVitest(plan: RunPlan, options: VitestRunOptions): Promise<ResultCollector> {
+  const { startVitest } = await import('vitest/node');
+  const collector = new ResultCollector();
+  const previousExitCode = process.exitCode;
+  const vitest = await startVitest(
+    'test',
+    [],
+    {
+      config: false,
+      root: PACKAGE_ROOT,
+      include: [specFile()],
+      watch: false,
+      passWithNoTests: false,
+      reporters: [options.liveReporter ?? 'default', ['junit', { suiteName: `clerk-harness: ${plan.suite.name}` }], collector],
+      outputFile: { junit: path.join(options.reportsDir, 'junit.xml') },
+      provide: { harnessPlan: plan },
+      // Requests must not overlap: the audit log is read per request.
+      pool: 'forks',
+      maxWorkers: 1,
+      fileParallelism: false,
+      sequence: { concurrent: false, shuffle: false },
+      testTimeout: Math.max(30_000, plan.suite.timeoutMs * 3 + 10_000),
+      hookTimeout: 60_000,
+      testNamePattern: options.testNamePattern,
+      // Findings are the content of the run, not a test-runner failure worth a stack trace.
+      printConsoleTrace: false,
+    },
+    { logLevel: 'error', cacheDir: path.join(PACKAGE_ROOT, 'node_modules', '.vite-clerk-harness') },
+    { stdout: (options.stdout ?? process.stdout) as NodeJS.WriteStream, stderr: (options.stderr ?? process.stderr) as NodeJS.WriteStream },
+  );
+  await vitest.close();
+  // vitest sets process.exitCode on failures; the CLI decides the exit code from the results.
+  process.exitCode = previousExitCode;
+  return collector;
+}

@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HarnessError } from '../src/errors.js';
+import { DEFAULT_SUITE_FILE, loadSuite } from '../src/suite/load.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'suite-load-'));
+function suiteFile(name: string, text: string): string {
+  const f = path.join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+function errorOf(fn: () => unknown): HarnessError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof HarnessError) return e;
+    throw e;
+  }
+  throw new Error('expected a HarnessError');
+}
+
+describe('loadSuite', () => {
+  it('loads the bundled default suite', () => {
+    const s = loadSuite(DEFAULT_SUITE_FILE);
+    expect(s.name).toBe('reference target');
+    expect(s.endpoints[0]).toMatchObject({ method: 'POST', path: '/jobs', acceptedStatus: [201], rejectedStatus: [401], audited: true });
+    expect(s.endpoints[0].bodyFile).toMatch(/fixtures[\\/]job\.json$/);
+    expect(s.baseUrl).toBeUndefined();
+    expect(s.audit && s.audit.pathPattern).toBe('logs/audit/jobs/audit_{YYYYMMDD}.jsonl');
+  });
+
+  it('names file, line and field for a schema violation', () => {
+    const f = suiteFile('bad-method.yaml', 'name: x\nendpoints:\n  - method: FETCH\n    path: /jobs\n');
+    const e = errorOf(() => loadSuite(f));
+    expect(e.code).toBe('SUITE_INVALID');
+    expect(e.message).toMatch(/bad-method\.yaml:3: endpoints\[0\]\.method must be one of "GET"/);
+  });
+
+  it('names an unknown field and its line', () => {
+    const f = suiteFile('typo.yaml', 'name: x\nendpoints:\n  - method: GET\n    path: /a\n    rejected_stauts: 403\n');
+    const e = errorOf(() => loadSuite(f));
+    expect(e.message).toMatch(/typo\.yaml:\d+: endpoints\[0\]\.rejected_stauts is not a known field/);
+  });
+
+  it('names a missing required field', () => {
+    const e = errorOf(() => loadSuite(suiteFile('noend.json', '{"name": "x"}')));
+    expect(e.message).toMatch(/noend\.json:1: endpoints is required/);
+  });
+
+  it('reports YAML syntax errors with a line', () => {
+    const e = errorOf(() => loadSuite(suiteFile('syntax.yaml', 'name: x\nendpoints: [\n  {method: GET\n')));
+    expect(e.code).toBe('SUITE_INVALID');
+    expect(e.message).toMatch(/syntax\.yaml:\d+: cannot parse/);
+  });
+
+  it('reports a missing body fixture relative to the suite', () => {
+    const f = suiteFile('nobody.yaml', 'name: x\nendpoints:\n  - method: POST\n    path: /a\n    body: missing.json\n');
+    const e = errorOf(() => loadSuite(f));
+    expect(e.code).toBe('FIXTURE_MISSING');
+    expect(e.message).toMatch(/endpoints\[0\]\.body: fixture missing\.json not found/);
+  });
+
+  it('reports a missing suite file', () => {
+    expect(errorOf(() => loadSuite(path.join(dir, 'nope.yaml'))).code).toBe('FIXTURE_MISSING');
+  });
+
+  it('turns audit: false into no audit checks and honours status lists', () => {
+    const f = suiteFile('ok.yaml', 'name: x\naudit: false\ndefaults:\n  rejected_status: [401, 403]\nendpoints:\n  - method: GET\n    path: /me\n');
+    const s = loadSuite(f);
+    expect(s.audit).toBe(false);
+    expect(s.endpoints[0]).toMatchObject({ rejectedStatus: [401, 403], audited: false, name: 'GET /me' });
+  });
+});

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { redact, redactDeep, redactSecretKey, redactToken } from '../src/redact.js';
+
+const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.AAAABBBBCCCCDDDDEEEE';
+const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nabc+/=\n-----END PRIVATE KEY-----';
+
+describe('redact', () => {
+  it('hides tokens, secret keys and private keys but keeps a recognisable prefix', () => {
+    const out = redact(`token=${JWT} key=sk_test_abcdefghijklmnop1234 ${PEM} Authorization: Bearer opaque_token_value_123456`);
+    expect(out).not.toContain(JWT);
+    expect(out).not.toContain('abcdefghijklmnop');
+    expect(out).not.toContain('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC');
+    expect(out).not.toContain('opaque_token_value_123456');
+    expect(out).toContain('eyJhbGciOi…[redacted');
+    expect(out).toContain('sk_test_…1234');
+    expect(out).toContain('[redacted private key]');
+  });
+
+  it('handles PEMs with escaped newlines as found in env files', () => {
+    expect(redact(PEM.replace(/\n/g, '\\n'))).toBe('[redacted private key]');
+  });
+
+  it('leaves public keys and ordinary text alone, and is idempotent', () => {
+    const pub = '-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n-----END PUBLIC KEY-----';
+    expect(redact(pub)).toBe(pub);
+    const once = redact(`x ${JWT}`);
+    expect(redact(once)).toBe(once);
+  });
+
+  it('redacts deeply and short values safely', () => {
+    expect(redactDeep({ a: [JWT], b: { c: 1 } })).toEqual({ a: [redactToken(JWT)], b: { c: 1 } });
+    expect(redactToken('short')).toBe('[redacted]');
+    expect(redactSecretKey('sk_live_0123456789abcdef')).toBe('sk_live_…cdef');
+  });
+});

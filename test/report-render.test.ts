@@ -1,0 +1,80 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderTerminalSummary } from '../src/report/terminal.js';
+import { summarise } from '../src/report/summary.js';
+import { writeReports } from '../src/report/write.js';
+import type { CaseResult } from '../src/suite/result.js';
+
+const TOKEN = 'eyJhbGciOiJSUzI1NiIsImtpZCI6Imluc18xIn0.eyJzdWIiOiJ1c2VyXzEyMyJ9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
+const SECRET = 'sk_test_AbCdEfGhIjKlMnOpQrStUvWxYz012345';
+
+const base = { endpoint: 'create job', request: 'POST /jobs', title: 't', why: 'w', expectedStatus: [401] } as const;
+const results: CaseResult[] = [
+  { ...base, caseId: 'valid-session-token', expect: 'accepted', expectedStatus: [201], severity: 'high', verdict: 'pass', message: '201 as expected' },
+  {
+    ...base,
+    caseId: 'alg-none-lower',
+    expect: 'rejected',
+    severity: 'critical',
+    verdict: 'finding',
+    message: 'accepted with 201',
+    hint: 'pin algorithms',
+    observed: { status: 201, bodyExcerpt: `{"echo":"Bearer ${TOKEN}","key":"${SECRET}"}`, headers: {}, durationMs: 3 },
+  },
+  { ...base, caseId: 'missing-header', expect: 'rejected', severity: 'medium', verdict: 'finding', message: '403 where 401 is right', hint: 'FastAPI' },
+  { ...base, caseId: 'template-token', expect: 'accepted', severity: 'medium', verdict: 'skip', message: 'skipped', skipReason: 'no template configured' },
+];
+
+const report = (failOn: 'critical' | 'low') =>
+  summarise({
+    suite: { name: 'demo <suite>', file: '/x/demo.yaml' },
+    target: 'http://127.0.0.1:1',
+    mode: 'emulator',
+    startedAt: '2026-11-22T00:00:00.000Z',
+    finishedAt: '2026-11-22T00:00:01.000Z',
+    durationMs: 1000,
+    failOn,
+    results,
+    errors: [],
+  });
+
+describe('reports', () => {
+  it('counts verdicts and decides status from the threshold', () => {
+    expect(report('low').summary).toMatchObject({ total: 4, passed: 1, findings: 2, failing: 2, skipped: 1, bySeverity: { critical: 1, medium: 1 } });
+    expect(report('low').status).toBe('failed');
+    const critOnly = summarise({ ...report('critical'), results: results.filter((r) => r.caseId !== 'alg-none-lower') });
+    expect(critOnly.status).toBe('passed');
+  });
+
+  it('writes JSON, Markdown and HTML that parse and hold no secret', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'reports-'));
+    const files = await writeReports(report('low'), dir);
+    const json = JSON.parse(readFileSync(files.json, 'utf8'));
+    expect(json.format).toBe('clerk-harness/result@1');
+    expect(json.results).toHaveLength(4);
+    const md = readFileSync(files.markdown, 'utf8');
+    expect(md).toMatch(/## clerk-harness: demo <suite> — ❌ failed/);
+    expect(md).toMatch(/\| \*\*critical\*\* \| POST \/jobs \| `alg-none-lower`/);
+    const html = readFileSync(files.html, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('demo &lt;suite&gt;');
+    expect(html).toContain('class="v-finding s-critical"');
+    expect(html).not.toMatch(/<script src=|<link /);
+    for (const text of [JSON.stringify(json), md, html]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(SECRET);
+    }
+  });
+
+  it('prints findings most severe first with their fix, and no secrets', () => {
+    const out = renderTerminalSummary(report('low'), false);
+    expect(out.indexOf('CRITICAL')).toBeLessThan(out.indexOf('MEDIUM'));
+    expect(out).toMatch(/fix: pin algorithms/);
+    expect(out).toMatch(/template-token: no template configured/);
+    expect(out).toMatch(/FAILED: 2 findings at or above low/);
+    expect(out).not.toContain(TOKEN);
+    expect(out).not.toContain(SECRET);
+  });
+});

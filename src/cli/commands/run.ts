@@ -1,12 +1,131 @@
-import type { Command } from '../command.js';
+import path from 'node:path';
+import { loadConfig } from '../../config/load.js';
 import { HarnessError } from '../../errors.js';
+import { EXIT, type ExitCode } from '../../exit-codes.js';
+import { renderTerminalSummary } from '../../report/terminal.js';
+import { summarise } from '../../report/summary.js';
+import { writeReports } from '../../report/write.js';
+import { startEmbedded } from '../../suite/embedded.js';
+import { DEFAULT_SUITE_FILE, loadSuite } from '../../suite/load.js';
+import { buildPlan } from '../../suite/build-plan.js';
+import { preflight } from '../../suite/preflight.js';
+import { runPlanWithVitest } from '../../suite/vitest-run.js';
+import type { Command } from '../command.js';
+import { parseCommandArgs } from '../command.js';
+import { useColor } from '../output.js';
 
-// Placeholder until the run command lands; replaced by its owner.
+const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+
+const help = `Usage: clerk-harness run [options]
+
+Run an auth suite against a target API: every endpoint × case is one vitest test that mints its
+token at the moment it runs. With no target configured (no --target, TARGET_URL or suite
+base_url) it runs the embedded default: the bundled Clerk emulator + the reference target.
+
+Options:
+  --suite FILE        suite file (YAML or JSON; default: suites/reference.yaml)
+  --target URL        base URL of the API under test (default: TARGET_URL, then the suite's base_url)
+  --reports DIR       where to write junit.xml, results.json, summary.md, report.html (default: reports)
+  --fail-on LEVEL     lowest severity that fails the run: critical|high|medium|low (default: suite's fail_on, else low)
+  -t, --filter REGEX  only tests whose "endpoint > case" name matches (vitest's -t)
+  --reporter NAME     vitest live reporter: default|verbose|dot|tap (default: default)
+  --embedded          force the embedded default even if TARGET_URL is set
+  -h, --help          show this help
+
+Configuration (for your own API): CLERK_SECRET_KEY and CLERK_API_URL (real Clerk, or the emulator
+from \`clerk-harness emulator\`), TARGET_URL, optionally CLERK_TEST_USER_ID / CLERK_TEST_USER_EMAIL,
+CLERK_JWT_TEMPLATE, CLERK_JWT_KEY. Read from .env.local, .env, then the environment.
+
+Exit codes: 0 every expectation held, 1 a finding at or above --fail-on, 2 configuration error or
+the target could not be reached, 3 internal error.
+
+Examples:
+  clerk-harness run                                   # embedded emulator + reference target
+  clerk-harness run --target http://127.0.0.1:8000 --suite suites/my-api.yaml
+  clerk-harness run -t "alg-none" --reporter verbose`;
+
 const command: Command = {
-  summary: 'run',
-  help: 'Usage: clerk-harness run',
-  async run() {
-    throw new HarnessError('USAGE', 'run is not available in this build yet');
+  summary: 'run the auth suites against a target',
+  help,
+  async run(ctx): Promise<ExitCode> {
+    const { values } = parseCommandArgs('run', ctx.argv, {
+      suite: { type: 'string' },
+      target: { type: 'string' },
+      reports: { type: 'string' },
+      'fail-on': { type: 'string' },
+      filter: { type: 'string', short: 't' },
+      reporter: { type: 'string' },
+      embedded: { type: 'boolean' },
+    });
+    const failOnFlag = values['fail-on'];
+    if (failOnFlag !== undefined && !SEVERITIES.includes(failOnFlag as (typeof SEVERITIES)[number])) {
+      throw new HarnessError('USAGE', `run: --fail-on must be one of ${SEVERITIES.join(', ')}, got "${failOnFlag}"`);
+    }
+    if (values.target !== undefined && !/^https?:\/\/[^/]/.test(values.target)) {
+      throw new HarnessError('USAGE', `run: --target must be an http(s) URL such as http://127.0.0.1:8000, got "${values.target}"`);
+    }
+    const suite = loadSuite(values.suite ? path.resolve(ctx.cwd, values.suite) : DEFAULT_SUITE_FILE);
+    const reportsDir = path.resolve(ctx.cwd, values.reports ?? 'reports');
+    const config = loadConfig({ cwd: ctx.cwd, environment: ctx.env });
+    const targetUrl = values.target ?? config.targetUrl ?? suite.baseUrl;
+    const embedded = values.embedded || targetUrl === undefined;
+
+    const started = new Date();
+    const env = embedded ? await startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
+    try {
+      if (!embedded && !config.clerkSecretKey) {
+        throw new HarnessError('CONFIG_MISSING', 'CLERK_SECRET_KEY is not set (looked in .env.local, .env and the environment)', {
+          hint: 'set the secret key of the Clerk instance your API trusts, or point CLERK_API_URL/CLERK_SECRET_KEY at `clerk-harness emulator`; run without TARGET_URL for the embedded default',
+        });
+      }
+      const plan = await buildPlan({
+        suite,
+        targetUrl: env ? env.targetUrl : targetUrl!,
+        clerk: env
+          ? env.clerk
+          : { apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey!, testUserId: config.testUserId, testUserEmail: config.testUserEmail },
+        template: suite.template ?? env?.template ?? config.jwtTemplate,
+        publicKeyPem: config.jwtKey,
+        failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? 'low',
+      });
+      await preflight(plan);
+      const collector = await runPlanWithVitest(plan, {
+        reportsDir,
+        testNamePattern: values.filter,
+        liveReporter: values.reporter,
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+      });
+      const finished = new Date();
+      const report = summarise({
+        suite: { name: suite.name, file: path.relative(ctx.cwd, suite.file) || suite.file },
+        target: plan.targetUrl,
+        mode: plan.mode,
+        startedAt: started.toISOString(),
+        finishedAt: finished.toISOString(),
+        durationMs: finished.getTime() - started.getTime(),
+        failOn: plan.failOn,
+        results: collector.results,
+        errors: collector.errors,
+      });
+      if (report.summary.total === 0 && report.errors.length === 0) {
+        throw new HarnessError('USAGE', `run: no test matched${values.filter ? ` the filter "${values.filter}"` : ''}`, {
+          hint: 'test names are "<endpoint name> > <case id>", e.g. -t "create job > alg-none"',
+        });
+      }
+      const files = await writeReports(report, reportsDir);
+      const rel = (f: string) => path.relative(ctx.cwd, f) || f;
+      ctx.stdout.write(
+        renderTerminalSummary(report, useColor(ctx.stdout, ctx.env), [path.join(reportsDir, 'junit.xml'), files.json, files.markdown, files.html].map(rel)),
+      );
+      if (ctx.env.GITHUB_STEP_SUMMARY) {
+        const { appendFile, readFile } = await import('node:fs/promises');
+        await appendFile(ctx.env.GITHUB_STEP_SUMMARY, await readFile(files.markdown, 'utf8'));
+      }
+      return report.status === 'passed' ? EXIT.OK : report.status === 'failed' ? EXIT.FINDINGS : EXIT.USAGE;
+    } finally {
+      await env?.stop();
+    }
   },
 };
 export default command;

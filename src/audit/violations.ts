@@ -1,0 +1,81 @@
+/**
+ * Turn ajv's error objects into one-line violations that name the field and say what was wrong,
+ * with the offending value (short) so a user can fix the writer without opening the log.
+ */
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import type { AuditViolation } from './types.js';
+
+const MAX_SHOWN = 60;
+
+export function toViolations(errors: readonly ErrorObject[], entry: unknown): AuditViolation[] {
+  // `if`/`then` failures come with a wrapper "must match "then" schema"; the inner error says it all.
+  const meaningful = errors.filter((e) => e.keyword !== 'if');
+  const source = meaningful.length > 0 ? meaningful : errors;
+  // One violation per field and keyword: `type: ["integer","null"]` at the top and `type: "integer"`
+  // under `then` both fail for a null; the conditional one is the more precise, so it wins.
+  const byKey = new Map<string, { v: AuditViolation; conditional: boolean }>();
+  for (const err of source) {
+    const v = toViolation(err, entry);
+    const conditional = isConditional(err.schemaPath);
+    const key = `${v.field}\u0000${v.keyword}`;
+    const existing = byKey.get(key);
+    if (!existing || (conditional && !existing.conditional)) byKey.set(key, { v, conditional });
+  }
+  return [...byKey.values()].map((x) => x.v);
+}
+
+function isConditional(schemaPath: string): boolean {
+  return schemaPath.includes('/then/') || schemaPath.includes('/else/');
+}
+
+function toViolation(err: ErrorObject, entry: unknown): AuditViolation {
+  const params = err.params as Record<string, unknown>;
+  const segments = pointerSegments(err.instancePath);
+  const when = isConditional(err.schemaPath) ? ` (${describeBranch(err.schemaPath, entry)})` : '';
+  switch (err.keyword) {
+    case 'required':
+    case 'dependentRequired':
+      return { field: fieldName([...segments, String(params.missingProperty)]), keyword: err.keyword, message: `required property missing${when}` };
+    case 'additionalProperties':
+    case 'unevaluatedProperties':
+      return { field: fieldName([...segments, String(params.additionalProperty ?? params.unevaluatedProperty)]), keyword: err.keyword, message: 'property not allowed by the schema' };
+  }
+  let message = err.message ?? err.keyword;
+  if (err.keyword === 'const') message += ` ${shown(params.allowedValue)}`;
+  if (err.keyword === 'enum') message += ` ${(params.allowedValues as unknown[]).map(shown).join(', ')}`;
+  message += ` (got ${shown(valueAt(entry, segments))})${when}`;
+  return { field: fieldName(segments), keyword: err.keyword, message };
+}
+
+/** "the then branch" means little to a user; say which outcome the rule applies to when we can. */
+function describeBranch(schemaPath: string, entry: unknown): string {
+  const outcome = entry && typeof entry === 'object' ? (entry as Record<string, unknown>).outcome : undefined;
+  const branch = schemaPath.includes('/then/') ? 'then' : 'else';
+  return typeof outcome === 'string' ? `for outcome "${outcome}"` : `schema's ${branch} branch`;
+}
+
+function pointerSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function fieldName(segments: string[]): string {
+  if (segments.length === 0) return '(entry)';
+  return segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function valueAt(entry: unknown, segments: string[]): unknown {
+  let node = entry;
+  for (const s of segments) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[s];
+  }
+  return node;
+}
+
+/** A short JSON rendering of a value; long strings are cut (the caller redacts before printing). */
+export function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
+}

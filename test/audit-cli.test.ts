@@ -1,0 +1,94 @@
+/**
+ * `clerk-harness audit validate` end to end through the built CLI (needs `npm run build`; the
+ * project's vitest globalSetup builds once when present).
+ */
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureEntry, line, successEntry, tempDir, without } from './audit-helpers.js';
+
+const BIN = fileURLToPath(new URL('../bin/clerk-harness.js', import.meta.url));
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'audit', ...args], { cwd: tmp.dir, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  tmp = await tempDir('audit-cli');
+  await writeFile(join(tmp.dir, 'good.jsonl'), line(successEntry()) + line(failureEntry()));
+  const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJlc2lnbmF0dXJl';
+  await writeFile(join(tmp.dir, 'bad.jsonl'), [
+    line(successEntry()),
+    line(without(successEntry(), 'token_iat')),
+    '{"broken": \n',
+    line(successEntry({ user_id: token })),
+    line(successEntry({ status: 'x' })),
+    line(successEntry({ outcome: 'maybe' })),
+  ].join(''));
+});
+afterAll(() => tmp.cleanup());
+
+describe('clerk-harness audit validate', () => {
+  it('exit 0 and a summary when every line is valid', async () => {
+    const r = await cli('validate', 'good.jsonl');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^✓ 2 lines in 1 file, 2 valid, 0 bad, unique: event_id \[schema .*audit\.schema\.json\]\n$/);
+  });
+
+  it('exit 1 with file:line: field: reason for each bad line, capped, and no token in the output', async () => {
+    const r = await cli('validate', 'bad.jsonl', '--max-errors', '2');
+    expect(r.code).toBe(1);
+    const out = r.stdout.split('\n');
+    expect(out[0]).toBe('bad.jsonl:2: token_iat: required property missing (for outcome "success") [required]');
+    expect(out[1]).toMatch(/^bad\.jsonl:3: \(json\): invalid JSON: /);
+    expect(out[2]).toBe('… and 3 more bad lines (raise --max-errors to see them)');
+    expect(out[3]).toContain('✗ 6 lines in 1 file, 1 valid, 5 bad (1 invalid JSON, 4 schema)');
+
+    const all = await cli('validate', 'bad.jsonl');
+    expect(all.stdout).toContain('bad.jsonl:4: user_id: must match pattern');
+    expect(all.stdout).not.toContain('eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0');
+    expect(all.stdout).toContain('bad.jsonl:5: status: must be integer (got "x") [type]');
+  });
+
+  it('--json prints the result as data', async () => {
+    const r = await cli('validate', 'good.jsonl', 'bad.jsonl', '--json');
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout) as { lines: number; bad: number; problems: Array<{ file: string; line: number; field: string }> };
+    expect(json).toMatchObject({ lines: 8, bad: 5 });
+    expect(json.problems[0]).toMatchObject({ file: 'bad.jsonl', line: 2, field: 'token_iat' });
+  });
+
+  it('exit 2 for a missing file, an unusable schema or a missing subcommand', async () => {
+    const missing = await cli('validate', 'good.jsonl', 'missing.jsonl');
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toContain('clerk-harness audit: audit file missing.jsonl does not exist');
+
+    await writeFile(join(tmp.dir, 'bad-schema.json'), '{ nope');
+    const schema = await cli('validate', 'good.jsonl', '--schema', 'bad-schema.json');
+    expect(schema.code).toBe(2);
+    expect(schema.stderr).toContain(`audit schema ${join(tmp.dir, 'bad-schema.json')} is not valid JSON`);
+
+    const none = await cli();
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('audit: missing subcommand');
+  });
+
+  it('uses a user schema with a $ref to a sibling file', async () => {
+    await writeFile(join(tmp.dir, 'ids.json'), JSON.stringify({ $defs: { user: { type: 'string', pattern: '^user_' } } }));
+    await writeFile(join(tmp.dir, 'mine.json'), JSON.stringify({ type: 'object', required: ['user_id'], properties: { user_id: { $ref: 'ids.json#/$defs/user' } } }));
+    const r = await cli('validate', 'bad.jsonl', '--schema', 'mine.json');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('bad.jsonl:4: user_id: must match pattern "^user_"');
+    expect(r.stdout).toContain('1 invalid JSON, 1 schema');
+    expect(r.stdout).toContain('no x-unique fields [schema mine.json]');
+  });
+});

@@ -28,6 +28,7 @@ describe('judge', () => {
     ['rejected', 'critical', false, 500, 'finding', 'high'],
     ['rejected', 'critical', false, 302, 'finding', 'medium'],
     ['rejected', 'critical', false, 404, 'finding', 'low'],
+    ['rejected', 'critical', false, 431, 'pass', 'critical'],
     ['accepted', 'high', false, 201, 'pass', 'high'],
     ['accepted', 'high', false, 401, 'finding', 'high'],
     ['accepted', 'high', false, 500, 'finding', 'high'],

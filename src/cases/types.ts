@@ -1,5 +1,5 @@
 /**
- * Contract of the case catalogue (src/cases/catalogue.ts holds the data, src/cases/mutations.ts
+ * Contract of the case catalogue (src/cases/catalogue.ts holds the data, src/tokens/forge.ts
  * the named token mutations). The suite runner (src/suite/*) consumes it; doctor uses `hint`.
  */
 import type { MintedToken, TokenSource } from '../tokens/types.js';
@@ -32,6 +32,17 @@ export interface CaseDef {
   tags: string[];
   /** Informational: the outcome is reported but never fails the run (e.g. expired-within-leeway). */
   informational?: boolean;
+  /**
+   * Alternatives: any ONE of these capabilities suffices (e.g. expired-token: 'trusted-signer' or
+   * 'expired-real-token'). Checked in addition to `needs` (all of which are required). build()
+   * itself returns the skip with its reason, so a runner need not evaluate needs at all.
+   */
+  needsAnyOf?: Need[];
+  /**
+   * Statuses that also count as a correct rejection for this case, besides the suite's rejected
+   * status (e.g. 431/413/400 for an oversized header, which servers refuse before auth runs).
+   */
+  rejectStatuses?: number[];
   /** Make the Authorization header for this case, at the moment the test runs. */
   build(ctx: CaseContext): Promise<CaseAuth>;
 }

@@ -40,6 +40,10 @@ export function judge(input: JudgeInput): CaseResult {
     return { ...base, severity: caseDef.severity, verdict: caseDef.informational ? 'info' : 'pass', message: `${s} as expected` };
   }
   if (expect === 'rejected') {
+    if (s === 413 || s === 431) {
+      // The HTTP layer refused the request as too large before any verifier ran: a rejection.
+      return { ...base, severity: caseDef.severity, verdict: caseDef.informational ? 'info' : 'pass', message: `${s}: refused by the HTTP layer as too large (a rejection)` };
+    }
     if (is2xx(s)) {
       return finding(caseDef.severity, `accepted with ${s}; a correct server rejects this token with ${want}`, caseDef.hint);
     }

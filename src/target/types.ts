@@ -29,10 +29,16 @@ export interface ReferenceTargetOptions {
   flaws?: TargetFlaw[];
   /** Seconds added to the verifier's clock (negative = server clock behind). */
   clockOffsetSeconds?: number;
+  /** Also write an `auth.rejected` line for each refused POST /jobs (default false). */
+  logFailures?: boolean;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
 }
 
 export interface ReferenceTarget {
   readonly url: string;
   readonly port: number;
+  /** Absolute audit root in use (lines go to <auditDir>/jobs/audit_YYYYMMDD.jsonl). */
+  readonly auditDir: string;
   stop(): Promise<void>;
 }

@@ -1,12 +1,227 @@
-import type { Command } from '../command.js';
+/**
+ * `clerk-harness emulator`: argv and wiring only. Starts the bundled Clerk emulator, prints the
+ * env lines a backend needs (or writes them to an env file), logs one line per request and runs
+ * until Ctrl-C. `emulator rotate` / `emulator fault` drive one that is already running.
+ *
+ * Secrets: the emulator's secret key is a throwaway test key, but a backend and `mint` need it,
+ * so it is printed in full exactly once, in the env block; with --write-env it goes to the file
+ * only and the terminal shows it redacted. Request logs never contain headers.
+ */
+import path from 'node:path';
 import { HarnessError } from '../../errors.js';
+import { EXIT } from '../../exit-codes.js';
+import { redactSecretKey } from '../../redact.js';
+import type { FaultInjection } from '../../emulator/types.js';
+import { intFlag, parseCommandArgs, type Command, type CommandContext } from '../command.js';
+import { paint, useColor } from '../output.js';
 
-// Placeholder until the emulator command lands; replaced by its owner.
+const DEFAULT_PORT = 4600;
+const DEFAULT_KEY_FILE = path.join('.clerk-harness', 'emulator-key.json');
+/** Template tokens usually exist to carry the email a session token lacks. */
+const DEFAULT_TEMPLATE_CLAIMS = { email: '{{user.primary_email_address}}' };
+
+const OPTIONS = {
+  port: { type: 'string' },
+  'key-file': { type: 'string' },
+  ephemeral: { type: 'boolean' },
+  'write-env': { type: 'string' },
+  'secret-key': { type: 'string' },
+  template: { type: 'string', multiple: true },
+  rotate: { type: 'boolean' },
+  fault: { type: 'string', multiple: true },
+  'authorized-party': { type: 'string' },
+  'clock-offset': { type: 'string' },
+  quiet: { type: 'boolean' },
+  url: { type: 'string' },
+  status: { type: 'string' },
+  count: { type: 'string' },
+  'retry-after': { type: 'string' },
+  path: { type: 'string' },
+} as const;
+
+const help = `Usage: clerk-harness emulator [options]
+       clerk-harness emulator rotate [--url URL] [--secret-key KEY]
+       clerk-harness emulator fault --status N [--count N] [--retry-after S] [--path REGEX] [--url URL] [--secret-key KEY]
+
+Start a local stand-in for Clerk's Backend API and JWKS on 127.0.0.1. @clerk/backend, PyJWT or
+jose accept its tokens once your backend has the env lines it prints. Runs until Ctrl-C.
+
+Options:
+  --port N                port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
+  --key-file FILE         keep the signing key and secret key here across restarts
+                          (default ${DEFAULT_KEY_FILE}; mode 0600, never commit it)
+  --ephemeral             use a throwaway key and secret key (no key file)
+  --rotate                replace the stored key with a new one at start (reproduce a rotation)
+  --write-env FILE        set the env lines in FILE (e.g. .env.local), keeping every other line
+  --secret-key KEY        secret key to accept (sk_test_ + letters/digits; default: generated)
+  --template NAME[:SECS]  create a JWT template (claims: {"email": "{{user.primary_email_address}}"},
+                          lifetime SECS, default 60); repeatable
+  --authorized-party URL  put this origin in \`azp\` (default: none, as BAPI-minted tokens)
+  --clock-offset SECS     shift the emulator's clock (negative = behind) to reproduce skew
+  --fault SPEC            fail the next requests: STATUS[xCOUNT][,retry-after=S][,path=REGEX],
+                          e.g. 429x2,retry-after=1 or 503; repeatable
+  --quiet                 no request log
+  -h, --help              show this help
+
+Subcommands (for a running emulator; --url/--secret-key default to CLERK_API_URL/CLERK_SECRET_KEY):
+  rotate                  replace its signing key now; the old kid leaves the JWKS
+  fault                   make the next --count requests answer --status
+
+Examples:
+  clerk-harness emulator --write-env .env.local --template server-token
+  clerk-harness mint --format json          # in another shell, same folder
+  clerk-harness emulator fault --status 429 --count 2 --retry-after 1`;
+
+export function parseFaultSpec(spec: string): FaultInjection {
+  const [head, ...opts] = spec.split(',');
+  const m = /^(\d{3})(?:x(\d+))?$/.exec(head.trim());
+  if (!m) throw new HarnessError('USAGE', `emulator: --fault "${spec}" must look like 429x2,retry-after=1 or 503`);
+  const fault: FaultInjection = { status: Number(m[1]), count: m[2] ? Number(m[2]) : 1 };
+  for (const opt of opts) {
+    const [k, ...v] = opt.split('=');
+    const value = v.join('=');
+    if (k.trim() === 'retry-after' && /^\d+$/.test(value)) fault.retryAfterSeconds = Number(value);
+    else if (k.trim() === 'path' && value) fault.pathPattern = value;
+    else throw new HarnessError('USAGE', `emulator: unknown --fault option "${opt}" (use retry-after=SECONDS or path=REGEX)`);
+  }
+  return checkedFault(fault);
+}
+
+function checkedFault(fault: FaultInjection): FaultInjection {
+  if (fault.status < 400 || fault.status > 599) throw new HarnessError('USAGE', `emulator: fault status must be 400-599, got ${fault.status}`);
+  if (fault.count < 1) throw new HarnessError('USAGE', 'emulator: fault count must be 1 or more');
+  if (fault.pathPattern !== undefined) {
+    try {
+      new RegExp(fault.pathPattern);
+    } catch {
+      throw new HarnessError('USAGE', `emulator: fault path "${fault.pathPattern}" is not a valid regular expression`);
+    }
+  }
+  return fault;
+}
+
+function parseTemplate(spec: string): { name: string; lifetime?: number; claims: Record<string, unknown> } {
+  const m = /^([A-Za-z0-9_.-]{1,64})(?::(\d+))?$/.exec(spec);
+  if (!m) throw new HarnessError('USAGE', `emulator: --template "${spec}" must be NAME or NAME:SECONDS (letters, digits, _ . -)`);
+  return { name: m[1], lifetime: m[2] ? Number(m[2]) : undefined, claims: DEFAULT_TEMPLATE_CLAIMS };
+}
+
+function checkSecretKey(key: string | undefined): string | undefined {
+  if (key !== undefined && !/^sk_(test|live)_[A-Za-z0-9]{8,}$/.test(key)) {
+    throw new HarnessError('USAGE', 'emulator: --secret-key must be sk_test_ followed by at least 8 letters or digits');
+  }
+  return key;
+}
+
+/** --url / --secret-key of a running emulator, defaulting to the configuration. */
+async function remoteTarget(ctx: CommandContext, values: { url?: string; 'secret-key'?: string }): Promise<{ url: string; secretKey: string }> {
+  const { loadConfig } = await import('../../config/load.js');
+  const config = loadConfig({ cwd: ctx.cwd, environment: ctx.env, require: values['secret-key'] ? [] : ['CLERK_SECRET_KEY'] });
+  const url = values.url ?? (config.sources.CLERK_API_URL ? config.clerkApiUrl : `http://127.0.0.1:${DEFAULT_PORT}`);
+  return { url, secretKey: values['secret-key'] ?? config.clerkSecretKey! };
+}
+
+async function runSubcommand(ctx: CommandContext, sub: string, values: Record<string, unknown>): Promise<0> {
+  const target = await remoteTarget(ctx, values as { url?: string; 'secret-key'?: string });
+  const { injectRemoteFault, rotateRemoteKey } = await import('../../emulator/admin-client.js');
+  if (sub === 'rotate') {
+    const { kid } = await rotateRemoteKey(target.url, target.secretKey);
+    ctx.stdout.write(`rotated the key of ${target.url}: new kid ${kid}\nBackends that pin CLERK_JWT_KEY / CLERK_PEM_PUBLIC_KEY now reject new tokens until they get the new PEM.\n`);
+    return EXIT.OK;
+  }
+  if (values.status === undefined) throw new HarnessError('USAGE', 'emulator fault: --status is required (e.g. --status 429)');
+  const fault = checkedFault({
+    status: intFlag('emulator fault', 'status', values.status as string, 0),
+    count: intFlag('emulator fault', 'count', values.count as string | undefined, 1),
+    retryAfterSeconds: values['retry-after'] === undefined ? undefined : intFlag('emulator fault', 'retry-after', values['retry-after'] as string, 0),
+    pathPattern: values.path as string | undefined,
+  });
+  await injectRemoteFault(target.url, target.secretKey, fault);
+  ctx.stdout.write(`the next ${fault.count} matching request(s) to ${target.url} will answer ${fault.status}\n`);
+  return EXIT.OK;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
 const command: Command = {
-  summary: 'emulator',
-  help: 'Usage: clerk-harness emulator',
-  async run() {
-    throw new HarnessError('USAGE', 'emulator is not available in this build yet');
+  summary: 'start the bundled Clerk emulator (Backend API + JWKS) on 127.0.0.1',
+  help,
+  async run(ctx) {
+    const { values, positionals } = parseCommandArgs('emulator', ctx.argv, OPTIONS, { allowPositionals: true });
+    const [sub, ...extra] = positionals;
+    if (extra.length > 0 || (sub !== undefined && sub !== 'rotate' && sub !== 'fault')) {
+      throw new HarnessError('USAGE', `emulator: unexpected argument "${sub !== 'rotate' && sub !== 'fault' ? sub : extra[0]}"`, { hint: 'run `clerk-harness emulator --help`' });
+    }
+    checkSecretKey(values['secret-key']);
+    if (sub) return runSubcommand(ctx, sub, values);
+
+    const port = intFlag('emulator', 'port', values.port, DEFAULT_PORT);
+    const offset = values['clock-offset'] === undefined ? 0 : Number(values['clock-offset']);
+    if (!Number.isInteger(offset)) throw new HarnessError('USAGE', `emulator: --clock-offset must be a whole number of seconds, got "${values['clock-offset']}"`);
+    if (values.ephemeral && values['key-file']) throw new HarnessError('USAGE', 'emulator: --ephemeral and --key-file exclude each other');
+    const keyFile = values.ephemeral ? undefined : path.resolve(ctx.cwd, values['key-file'] ?? DEFAULT_KEY_FILE);
+    const faults = (values.fault ?? []).map(parseFaultSpec);
+    const colors = paint(useColor(ctx.stderr, ctx.env));
+    const log = values.quiet ? undefined : (line: string) => ctx.stderr.write(colors.dim(`[emulator] ${new Date().toISOString().slice(11, 19)} ${line}`) + '\n');
+
+    // Loaded here so `emulator --help` stays instant.
+    const [{ startEmulator }, { formatEnvValue, persistEnvVars }, { EMULATOR_RUNTIME_FILE, removeRuntimeEnv, writeRuntimeEnv }] = await Promise.all([
+      import('../../emulator/index.js'),
+      import('../../tokens/env-persist.js'),
+      import('../../tokens/local-emulator.js'),
+    ]);
+    const emu = await startEmulator({
+      port,
+      keyFile,
+      secretKey: values['secret-key'],
+      templates: (values.template ?? []).map(parseTemplate),
+      authorizedParty: values['authorized-party'],
+      clockOffsetSeconds: offset,
+      log,
+    });
+    try {
+      if (values.rotate) await emu.rotateKey();
+      for (const f of faults) emu.injectFault(f);
+      const env = emu.env();
+      // Lets `clerk-harness mint` in this folder find the emulator with no configuration at all.
+      // No PEM there: it changes on rotation, while URL and keys stay.
+      const { CLERK_PEM_PUBLIC_KEY: _pem, CLERK_JWT_KEY: _jwtKey, ...stable } = env;
+      await writeRuntimeEnv(ctx.cwd, stable);
+      const lines = Object.entries(env).map(([k, v]) => `${k}=${formatEnvValue(v)}`);
+      const out: string[] = [`Clerk emulator listening on ${emu.url}  (kid ${emu.currentKey().kid}${keyFile ? `, key file ${path.relative(ctx.cwd, keyFile) || keyFile}` : ', ephemeral key'})`];
+      if (values.template?.length) out.push(`JWT templates: ${(values.template ?? []).map((t) => parseTemplate(t).name).join(', ')}`);
+      if (values['write-env']) {
+        const result = await persistEnvVars(path.resolve(ctx.cwd, values['write-env']), env);
+        const replaced = Object.values(result.actions).filter((a) => a === 'replaced').length;
+        out.push(`Wrote ${lines.length} variables to ${values['write-env']} (${replaced} replaced, ${lines.length - replaced} added; other lines untouched):`);
+        out.push(...lines.map((l) => (l.startsWith('CLERK_SECRET_KEY=') ? `CLERK_SECRET_KEY=${redactSecretKey(env.CLERK_SECRET_KEY)}` : l)));
+      } else {
+        out.push('', '# Env lines for your backend (and for `clerk-harness mint`); or rerun with --write-env .env.local', ...lines);
+      }
+      out.push(
+        '',
+        `Mint a token from another shell in this folder: clerk-harness mint --format json`,
+        `(with no CLERK_SECRET_KEY configured, commands here use ${EMULATOR_RUNTIME_FILE}, removed on exit)`,
+        'Press Ctrl-C to stop.',
+      );
+      ctx.stdout.write(out.join('\n') + '\n');
+      await waitForSignal();
+    } finally {
+      await removeRuntimeEnv(ctx.cwd, emu.url);
+      await emu.stop();
+    }
+    ctx.stderr.write('[emulator] stopped\n');
+    return EXIT.OK;
   },
 };
 export default command;

@@ -85,7 +85,7 @@ const command: Command = {
           ? env.clerk
           : { apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey!, testUserId: config.testUserId, testUserEmail: config.testUserEmail },
         template: suite.template ?? env?.template ?? config.jwtTemplate,
-        publicKeyPem: config.jwtKey,
+        publicKeyPem: env?.publicKeyPem ?? config.jwtKey,
         failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? 'low',
       });
       await preflight(plan);

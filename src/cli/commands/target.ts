@@ -1,12 +1,70 @@
+import path from 'node:path';
 import type { Command } from '../command.js';
-import { HarnessError } from '../../errors.js';
+import { intFlag, parseCommandArgs } from '../command.js';
+import { EXIT } from '../../exit-codes.js';
+import { readEnv } from '../../config/env-files.js';
+import { FLAWS, TARGET_FLAWS, parseFlaws } from '../../target/flaws.js';
+import { readEnvFile, serveUntilSignal, startFromSettings } from '../../target/serve.js';
+import type { PlainEnv } from '../../target/settings.js';
 
-// Placeholder until the target command lands; replaced by its owner.
+const flawLines = TARGET_FLAWS.map((f) => `  ${f.padEnd(22)} ${FLAWS[f].summary}`).join('\n');
+
 const command: Command = {
-  summary: 'target',
-  help: 'Usage: clerk-harness target',
-  async run() {
-    throw new HarnessError('USAGE', 'target is not available in this build yet');
+  summary: 'start the reference target API (optionally with deliberate flaws)',
+  help: `Usage: clerk-harness target [--port N] [--env-file FILE] [--flaw NAME ...] [--audit-dir DIR]
+
+Start the reference target: a small API verifying Clerk session tokens with @clerk/backend
+(GET /health, POST /jobs with an audit JSONL line). It runs in the foreground until Ctrl-C and
+prints "listening on http://127.0.0.1:PORT".
+
+Settings are read once at startup, like a real backend: from --env-file if given, else from
+.env.local, .env and the environment. Variables: CLERK_SECRET_KEY + CLERK_API_URL (JWKS) or
+CLERK_JWT_KEY / CLERK_PEM_PUBLIC_KEY (networkless), CLERK_ISSUER, CLERK_JWT_AUDIENCE,
+TARGET_FLAWS, TARGET_CLOCK_OFFSET_SECONDS, AUDIT_DIR, PORT.
+
+Options:
+  --port N            port on 127.0.0.1 (default: PORT, else any free port)
+  --env-file FILE     read settings from FILE only (e.g. the lines \`clerk-harness emulator\` prints)
+  --flaw NAME         add a deliberate flaw (repeatable, or a comma list)
+  --audit-dir DIR     audit root; lines go to DIR/jobs/audit_YYYYMMDD.jsonl (default logs/audit)
+  --log-failures      also write an auth.rejected line for each refused request
+
+Flaws:
+${flawLines}
+
+Example:
+  clerk-harness target --env-file .env.target --flaw accept-expired --audit-dir /tmp/audit`,
+  async run(ctx) {
+    const { values } = parseCommandArgs('target', ctx.argv, {
+      port: { type: 'string' },
+      'env-file': { type: 'string' },
+      flaw: { type: 'string', multiple: true },
+      'audit-dir': { type: 'string' },
+      'log-failures': { type: 'boolean' },
+    });
+    const flaws = parseFlaws(values.flaw ?? [], '--flaw');
+    const envFile = values['env-file'];
+    const env: PlainEnv = envFile
+      ? readEnvFile(envFile, ctx.cwd)
+      : Object.fromEntries(Object.entries(readEnv({ cwd: ctx.cwd, environment: ctx.env })).map(([k, v]) => [k, v.value]));
+    const { target, options } = await startFromSettings({
+      env,
+      envSource: envFile ?? '.env.local/.env/environment',
+      cwd: ctx.cwd,
+      overrides: {
+        port: values.port === undefined ? undefined : intFlag('target', 'port', values.port, 0),
+        flaws,
+        auditDir: values['audit-dir'] === undefined ? undefined : path.resolve(ctx.cwd, values['audit-dir']),
+        logFailures: values['log-failures'],
+      },
+    });
+    const active = options.flaws ?? [];
+    ctx.stderr.write(
+      `reference target: verifying with ${options.jwtKey ? 'CLERK_JWT_KEY (networkless)' : options.secretKey ? `the JWKS of ${options.apiUrl ?? 'https://api.clerk.com'}` : 'NO KEYS (every protected request answers 500)'}` +
+        `; audit log under ${target.auditDir}${active.length ? `; flaws: ${active.join(', ')}` : ''}\n`,
+    );
+    await serveUntilSignal(target, { stdout: ctx.stdout });
+    return EXIT.OK;
   },
 };
 export default command;

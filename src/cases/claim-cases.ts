@@ -1,0 +1,54 @@
+/** Cases about identity claims: who the token is for and who issued it. */
+import { freshTimes, randomClerkId, tamperClaims, withoutClaims } from '../tokens/forge.js';
+import { defineCase, genuine, sendToken, signTrusted } from './define.js';
+import type { CaseDef } from './types.js';
+
+/** An issuer that is Clerk-shaped but belongs to no instance the target trusts. */
+export const FOREIGN_ISSUER = 'https://evil-instance-66.clerk.accounts.dev';
+
+export const claimCases: CaseDef[] = [
+  defineCase({
+    id: 'missing-sub',
+    title: 'Token without sub',
+    expect: 'rejected',
+    severity: 'high',
+    why: 'Without `sub` the request cannot be attributed to a user: the audit trail loses its "who", and code that reads `sub` later may crash or fall back to a default user.',
+    hint: 'Require `sub` (PyJWT `options={"require": ["sub", ...]}`; @clerk/backend requires it) and take the audit user_id from it.',
+    needs: ['trusted-signer'],
+    tags: ['claims', 'audit'],
+    async make(ctx) {
+      const g = await genuine(ctx);
+      const token = await signTrusted(ctx, g.header, { ...withoutClaims(g.claims, 'sub'), ...freshTimes(ctx.nowSeconds()) });
+      return sendToken(token, 'genuine session claims with `sub` removed, signed by the trusted key');
+    },
+  }),
+  defineCase({
+    id: 'wrong-issuer',
+    title: 'Wrong issuer (iss of another instance)',
+    expect: 'rejected',
+    severity: 'medium',
+    why: 'A key shared across instances (or a verifier trusting several) lets tokens of one instance in at another; checking `iss` (RFC 8725 §3.8) stops it. @clerk/backend checks `iss` only when `issuer` is given.',
+    hint: 'Pass the expected issuer (CLERK_ISSUER = your Frontend API URL, no trailing slash): PyJWT `issuer=`, @clerk/backend verifyToken `issuer`, jose `issuer`.',
+    needs: ['trusted-signer'],
+    tags: ['claims'],
+    async make(ctx) {
+      const g = await genuine(ctx);
+      const token = await signTrusted(ctx, g.header, { ...g.claims, ...freshTimes(ctx.nowSeconds()), iss: FOREIGN_ISSUER });
+      return sendToken(token, `genuine session claims with iss = ${FOREIGN_ISSUER}, signed by the trusted key`);
+    },
+  }),
+  defineCase({
+    id: 'payload-tampered',
+    title: 'Payload tampered under the original signature (sub changed)',
+    expect: 'rejected',
+    severity: 'critical',
+    why: 'Changing `sub` to another user id while keeping the signature is the simplest impersonation; only a verifier that checks the signature over the payload refuses it (OWASP WSTG-SESS-10).',
+    hint: 'Use verify, not decode: PyJWT jwt.decode(token, key, algorithms=["RS256"]) (never verify_signature=False), jose jwtVerify, @clerk/backend verifyToken; read claims only from the verified result.',
+    needs: [],
+    tags: ['signature', 'critical-path'],
+    async make(ctx) {
+      const g = await genuine(ctx);
+      return sendToken(tamperClaims(g.token, { sub: randomClerkId('user') }), 'genuine session token with `sub` replaced by another user id, original signature kept');
+    },
+  }),
+];

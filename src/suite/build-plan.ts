@@ -1,0 +1,59 @@
+import { exportSPKI, importJWK, type JWK } from 'jose';
+import { CATALOGUE } from '../cases/catalogue.js';
+import type { Severity } from '../cases/types.js';
+import { createTokenSource } from '../tokens/clerk-source.js';
+import { selectCases, type RunPlan } from './plan.js';
+import type { Suite } from './types.js';
+
+export interface BuildPlanInput {
+  suite: Suite;
+  targetUrl: string;
+  clerk: RunPlan['clerk'];
+  template?: string;
+  publicKeyPem?: string;
+  failOn: Exclude<Severity, 'info'>;
+}
+
+/** The public key Clerk (or the emulator) signs with, from the Backend API JWKS: public material. */
+async function publicKeyFromJwks(apiUrl: string, secretKey: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(new URL('/v1/jwks', apiUrl), { headers: { authorization: `Bearer ${secretKey}` } });
+    if (!res.ok) return undefined;
+    const jwk = ((await res.json()) as { keys?: JWK[] }).keys?.find((k) => k.kty === 'RSA');
+    if (!jwk) return undefined;
+    return await exportSPKI((await importJWK({ ...jwk, alg: jwk.alg ?? 'RS256' }, 'RS256', { extractable: true })) as CryptoKey);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resolve everything the workers need, once, in the CLI process: the token source's mode (and a
+ * clear error now if the secret key is wrong), the test user, the template, the public key.
+ */
+export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
+  const source = await createTokenSource(input.clerk);
+  const testUserId = await source.userId();
+  const extraSkips: Record<string, string> = {};
+  const templateCases = CATALOGUE.filter((c) => c.needs.includes('template')).map((c) => c.id);
+  if (input.template) {
+    const templates = await source.listTemplates();
+    if (!templates.some((t) => t.name === input.template)) {
+      const known = templates.map((t) => t.name).join(', ') || 'none';
+      for (const id of templateCases) {
+        extraSkips[id] = `JWT template "${input.template}" does not exist in the instance (templates: ${known}); create it (RS256) or fix CLERK_JWT_TEMPLATE`;
+      }
+    }
+  }
+  const publicKeyPem = input.publicKeyPem ?? (await publicKeyFromJwks(source.apiUrl, input.clerk.secretKey));
+  return {
+    suite: input.suite,
+    targetUrl: input.targetUrl,
+    clerk: { ...input.clerk, testUserId },
+    mode: source.mode,
+    template: input.template,
+    publicKeyPem,
+    cases: selectCases([...CATALOGUE], input.suite, extraSkips),
+    failOn: input.failOn,
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Bounded retries around one Backend API call, and the one-line errors a user sees when Clerk (or
+ * the emulator) keeps refusing. 429 waits for Retry-After (capped); 5xx and network failures back
+ * off a few times; 401 `clerk_key_invalid` fails at once with the fix. Other 4xx answers are
+ * returned to the caller as ClerkCallError so it can explain them in context (unknown template...).
+ */
+import { isClerkAPIResponseError } from '@clerk/backend/errors';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HarnessError } from '../errors.js';
+
+export interface RetryOptions {
+  /** Total attempts, first included. Default 4. */
+  attempts?: number;
+  /** First backoff in ms, doubled each retry (with jitter). Default 250. */
+  baseDelayMs?: number;
+  /** Longest Retry-After honoured, in seconds; a longer one fails at once. Default 10. */
+  maxRetryAfterSeconds?: number;
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<unknown>;
+  /** Called before each retry (for logs): what happened and how long we wait. */
+  onRetry?: (info: { attempt: number; status?: number; waitMs: number }) => void;
+}
+
+/** A 4xx answer the caller should interpret: status and the first Clerk error. */
+export class ClerkCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly clerkMessage: string,
+    readonly longMessage: string | undefined,
+    readonly cause: unknown,
+  ) {
+    super(`${status} ${code}: ${longMessage ?? clerkMessage}`);
+    this.name = 'ClerkCallError';
+  }
+}
+
+export interface CallContext {
+  apiUrl: string;
+  /** What the call was for, e.g. "create a session for user_123". */
+  action: string;
+  /** True when apiUrl is a clerk-harness emulator (changes the fix we suggest). */
+  emulator?: boolean;
+}
+
+type Outcome =
+  | { kind: 'retry'; waitMs: number; status?: number }
+  | { kind: 'fail'; error: Error }
+  | { kind: 'unreachable'; message: string };
+
+function classify(err: unknown, attempt: number, ctx: CallContext, options: Required<Omit<RetryOptions, 'sleep' | 'onRetry'>>): Outcome {
+  if (!isClerkAPIResponseError(err)) return { kind: 'fail', error: err as Error };
+  const status = err.status as number | undefined;
+  const first = err.errors[0];
+  const code = first?.code ?? 'unknown';
+  const backoff = options.baseDelayMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+  const last = attempt >= options.attempts;
+  if (status === undefined) {
+    // No HTTP answer at all: the SDK reports fetch failures as unexpected_error without a status.
+    const network = /fetch failed|network|ECONN|ENOTFOUND|socket|terminated/i.test(first?.message ?? '');
+    if (network && !last) return { kind: 'retry', waitMs: backoff };
+    if (network) return { kind: 'unreachable', message: first?.message ?? 'fetch failed' };
+    return { kind: 'fail', error: new HarnessError('CLERK_API', `unexpected answer from ${ctx.apiUrl} while trying to ${ctx.action}: ${first?.message ?? err.message}`, { cause: err }) };
+  }
+  if (status === 401 && code === 'clerk_key_invalid') {
+    const hint = ctx.emulator
+      ? 'use the CLERK_SECRET_KEY the emulator printed at start (or start it with --secret-key)'
+      : 'copy the current secret key from Clerk Dashboard → API keys into CLERK_SECRET_KEY (sk_test_… for a development instance)';
+    return { kind: 'fail', error: new HarnessError('CLERK_API', `CLERK_SECRET_KEY was rejected by ${ctx.apiUrl} (401 clerk_key_invalid)`, { hint, cause: err }) };
+  }
+  if (status === 429) {
+    const retryAfter = err.retryAfter;
+    if (retryAfter !== undefined && retryAfter > options.maxRetryAfterSeconds) {
+      return {
+        kind: 'fail',
+        error: new HarnessError('CLERK_API', `Clerk is rate limiting this key (429) and asks to wait ${retryAfter} s, longer than the ${options.maxRetryAfterSeconds} s the harness waits`, {
+          hint: 'wait and run again, or mint fewer tokens per minute',
+          cause: err,
+        }),
+      };
+    }
+    if (!last) return { kind: 'retry', waitMs: retryAfter !== undefined ? retryAfter * 1000 : backoff, status };
+  } else if (status >= 500 && !last) {
+    return { kind: 'retry', waitMs: backoff, status };
+  }
+  if (status === 429 || status >= 500) {
+    return {
+      kind: 'fail',
+      error: new HarnessError('CLERK_API', `the Clerk Backend API at ${ctx.apiUrl} answered ${status} ${code} ${attempt} times while trying to ${ctx.action}`, {
+        hint: status === 429 ? 'wait a minute and run again (Clerk rate limit)' : 'Clerk may be having an incident (status.clerk.com); run again shortly',
+        cause: err,
+      }),
+    };
+  }
+  return { kind: 'fail', error: new ClerkCallError(status, code, first?.message ?? err.message, first?.longMessage, err) };
+}
+
+/**
+ * The SDK keeps only "fetch failed"; one direct request recovers the reason (ECONNREFUSED,
+ * ENOTFOUND, a TLS error) so the message says what actually went wrong.
+ */
+async function unreachable(ctx: CallContext, message: string, attempts: number, cause: unknown): Promise<HarnessError> {
+  let reason = message;
+  try {
+    await fetch(ctx.apiUrl, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
+  } catch (err) {
+    const c = (err as { cause?: { code?: string; message?: string } }).cause;
+    reason = c?.code ?? c?.message ?? (err as Error).message ?? message;
+  }
+  return new HarnessError('CLERK_UNREACHABLE', `cannot reach the Clerk Backend API at ${ctx.apiUrl} to ${ctx.action}: ${reason} (${attempts} attempts)`, {
+    hint: 'check CLERK_API_URL and the network; offline, start `clerk-harness emulator` and use the CLERK_API_URL it prints',
+    cause,
+  });
+}
+
+/** Run `fn` with the retry policy; throws HarnessError or ClerkCallError (4xx for the caller). */
+export async function callClerk<T>(ctx: CallContext, fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const policy = {
+    attempts: options.attempts ?? 4,
+    baseDelayMs: options.baseDelayMs ?? 250,
+    maxRetryAfterSeconds: options.maxRetryAfterSeconds ?? 10,
+  };
+  const wait = options.sleep ?? ((ms: number) => sleep(ms));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const outcome = classify(err, attempt, ctx, policy);
+      if (outcome.kind === 'fail') throw outcome.error;
+      if (outcome.kind === 'unreachable') throw await unreachable(ctx, outcome.message, attempt, err);
+      options.onRetry?.({ attempt, status: outcome.status, waitMs: outcome.waitMs });
+      await wait(outcome.waitMs);
+    }
+  }
+}
+
+/** A ClerkCallError nobody interpreted more specifically, as a one-line user error. */
+export function clerkCallToHarnessError(err: ClerkCallError, ctx: CallContext): HarnessError {
+  return new HarnessError('CLERK_API', `the Clerk Backend API at ${ctx.apiUrl} refused to ${ctx.action}: ${err.status} ${err.code} (${err.longMessage ?? err.clerkMessage})`, { cause: err });
+}

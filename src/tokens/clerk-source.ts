@@ -1,0 +1,161 @@
+/**
+ * The one token source, for real Clerk and the emulator alike: @clerk/backend's client with the
+ * user's CLERK_API_URL and secret key. Finds or creates the test user once, keeps one session and
+ * asks it for a fresh token on every mint (one API call a token), recreating the session when it
+ * has ended. Only the emulator gets a `trustedSigner`; real Clerk cannot sign arbitrary claims.
+ */
+import { createClerkClient } from '@clerk/backend';
+import { HarnessError } from '../errors.js';
+import { callClerk, ClerkCallError, clerkCallToHarnessError, type CallContext, type RetryOptions } from './clerk-call.js';
+import { toMintedToken } from './decode.js';
+import { detectMode, joinUrl } from './mode.js';
+import type { MintOptions, MintedToken, TemplateInfo, TokenSource } from './types.js';
+
+export interface TokenSourceConfig {
+  apiUrl: string;
+  secretKey: string;
+  testUserId?: string;
+  testUserEmail: string;
+  retry?: RetryOptions;
+}
+
+export async function createTokenSource(config: TokenSourceConfig): Promise<TokenSource> {
+  const { apiUrl, secretKey } = config;
+  const probe = await detectMode(apiUrl, secretKey);
+  const emulator = probe.mode !== 'clerk';
+  const clerk = createClerkClient({ secretKey, apiUrl, telemetry: { disabled: true } });
+  const context = (action: string): CallContext => ({ apiUrl, action, emulator });
+  const call = <T>(action: string, fn: () => Promise<T>) => callClerk(context(action), fn, config.retry);
+  /** Run a call; any 4xx nobody interprets becomes a one-line user error. */
+  const plain = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await call(action, fn);
+    } catch (err) {
+      throw err instanceof ClerkCallError ? clerkCallToHarnessError(err, context(action)) : err;
+    }
+  };
+
+  async function userById(id: string): Promise<string> {
+    try {
+      return (await call(`get the test user ${id}`, () => clerk.users.getUser(id))).id;
+    } catch (err) {
+      if (!(err instanceof ClerkCallError) || err.status !== 404) throw err instanceof ClerkCallError ? clerkCallToHarnessError(err, context(`get user ${id}`)) : err;
+      throw new HarnessError('CLERK_API', `CLERK_TEST_USER_ID ${id} does not exist in the Clerk instance at ${apiUrl}`, {
+        hint: emulator
+          ? 'the emulator keeps users in memory only: unset CLERK_TEST_USER_ID and the harness creates CLERK_TEST_USER_EMAIL'
+          : 'copy an existing user id from Clerk Dashboard → Users, or unset CLERK_TEST_USER_ID to use CLERK_TEST_USER_EMAIL',
+      });
+    }
+  }
+
+  async function userByEmail(email: string): Promise<string> {
+    const find = async () => (await plain(`look up the test user ${email}`, () => clerk.users.getUserList({ emailAddress: [email], limit: 1 }))).data[0]?.id;
+    const found = await find();
+    if (found) return found;
+    try {
+      const created = await call(`create the test user ${email}`, () =>
+        clerk.users.createUser({ emailAddress: [email], skipPasswordRequirement: true, skipPasswordChecks: true }),
+      );
+      return created.id;
+    } catch (err) {
+      // Another process created it between our lookup and create: use theirs.
+      if (err instanceof ClerkCallError && err.code === 'form_identifier_exists') {
+        const raced = await find();
+        if (raced) return raced;
+      }
+      throw err instanceof ClerkCallError ? clerkCallToHarnessError(err, context(`create the test user ${email}`)) : err;
+    }
+  }
+
+  let user: Promise<string> | undefined;
+  const userId = (): Promise<string> => {
+    if (user) return user;
+    const p = config.testUserId ? userById(config.testUserId) : userByEmail(config.testUserEmail);
+    user = p;
+    p.catch(() => user === p && (user = undefined)); // a failed lookup may be retried by the next call
+    return p;
+  };
+
+  let session: Promise<string> | undefined;
+  const sessionId = async () => {
+    const uid = await userId();
+    if (session) return session;
+    const p = plain(`create a session for ${uid}`, async () => (await clerk.sessions.createSession({ userId: uid })).id);
+    session = p;
+    p.catch(() => session === p && (session = undefined));
+    return p;
+  };
+
+  async function listTemplates(): Promise<TemplateInfo[]> {
+    const out: TemplateInfo[] = [];
+    for (let offset = 0; ; offset += 100) {
+      const page = await plain('list JWT templates', () => clerk.jwtTemplates.list({ limit: 100, offset }));
+      for (const t of page.data) out.push({ id: t.id, name: t.name, lifetime: t.lifetime, allowedClockSkew: t.allowedClockSkew, claims: t.claims as Record<string, unknown> });
+      if (page.data.length < 100 || out.length >= page.totalCount) return out;
+    }
+  }
+
+  async function unknownTemplate(name: string): Promise<HarnessError | undefined> {
+    const names = (await listTemplates()).map((t) => t.name);
+    if (names.includes(name)) return undefined;
+    return new HarnessError('CLERK_API', `JWT template "${name}" does not exist at ${apiUrl}; ${names.length ? `available: ${names.join(', ')}` : 'the instance has no JWT templates'}`, {
+      hint: emulator
+        ? `start the emulator with --template ${name}, or pick one of the available names`
+        : `create "${name}" in Clerk Dashboard → JWT templates, or pick one of the available names (\`clerk-harness templates\`)`,
+    });
+  }
+
+  async function mintOnce(options: MintOptions): Promise<string> {
+    const sid = await sessionId();
+    const action = options.template ? `mint a "${options.template}" template token` : 'mint a session token';
+    const res = await call(action, () => clerk.sessions.getToken(sid, options.template, options.expiresInSeconds));
+    return res.jwt;
+  }
+
+  async function mint(options: MintOptions = {}): Promise<MintedToken> {
+    const action = options.template ? `mint a "${options.template}" template token` : 'mint a session token';
+    try {
+      return toMintedToken(await mintOnce(options));
+    } catch (err) {
+      if (!(err instanceof ClerkCallError)) throw err;
+      if (err.status === 404 && options.template) {
+        const missing = await unknownTemplate(options.template);
+        if (missing) throw missing;
+      }
+      if (err.status !== 404) throw clerkCallToHarnessError(err, context(action));
+    }
+    // The session ended (revoked, expired): start a new one, once.
+    session = undefined;
+    try {
+      return toMintedToken(await mintOnce(options));
+    } catch (err) {
+      throw err instanceof ClerkCallError ? clerkCallToHarnessError(err, context(action)) : err;
+    }
+  }
+
+  const trustedSigner = emulator
+    ? async (header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> => {
+        const res = await fetch(joinUrl(apiUrl, '/__emulator/sign'), {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${secretKey}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ header, payload }),
+        }).catch((cause: unknown) => {
+          throw new HarnessError('CLERK_UNREACHABLE', `cannot reach the emulator at ${apiUrl} to sign a token: ${(cause as Error).message}`, { cause });
+        });
+        const body = (await res.json().catch(() => ({}))) as { jwt?: string; errors?: Array<{ long_message?: string }> };
+        if (!res.ok || typeof body.jwt !== 'string') {
+          throw new HarnessError('CLERK_API', `the emulator at ${apiUrl} refused to sign a token: ${res.status} ${body.errors?.[0]?.long_message ?? ''}`.trim());
+        }
+        return body.jwt;
+      }
+    : undefined;
+
+  return {
+    mode: emulator ? 'emulator' : 'clerk',
+    apiUrl,
+    userId,
+    mint,
+    listTemplates,
+    trustedSigner,
+  };
+}

@@ -24,6 +24,8 @@ export class ResultCollector implements Reporter {
       return;
     }
     const res = testCase.result();
+    // Tests filtered out (vitest -t) end as skipped without ever running: not part of the run.
+    if (res.state === 'skipped' || res.state === 'pending') return;
     const message = res.errors?.[0]?.message ?? `test ended ${res.state} without a result`;
     const [endpoint, caseId] = testCase.fullName.split(' > ');
     this.results.push({

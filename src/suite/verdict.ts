@@ -40,9 +40,9 @@ export function judge(input: JudgeInput): CaseResult {
     return { ...base, severity: caseDef.severity, verdict: caseDef.informational ? 'info' : 'pass', message: `${s} as expected` };
   }
   if (expect === 'rejected') {
-    if (s === 413 || s === 431) {
-      // The HTTP layer refused the request as too large before any verifier ran: a rejection.
-      return { ...base, severity: caseDef.severity, verdict: caseDef.informational ? 'info' : 'pass', message: `${s}: refused by the HTTP layer as too large (a rejection)` };
+    if (s === 413 || s === 431 || caseDef.rejectStatuses?.includes(s)) {
+      // e.g. the HTTP layer refusing an oversized token before any verifier ran: still a rejection.
+      return { ...base, severity: caseDef.severity, verdict: caseDef.informational ? 'info' : 'pass', message: `${s}: a correct rejection for this case` };
     }
     if (is2xx(s)) {
       return finding(caseDef.severity, `accepted with ${s}; a correct server rejects this token with ${want}`, caseDef.hint);

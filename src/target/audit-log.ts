@@ -62,6 +62,13 @@ export function authRejectedLine(event: { method: string; path: string; status: 
     path: event.path,
     status: event.status,
     reason: event.reason,
+    // ALCOA+ applies to failed attempts too: nobody is attributable, but the record is still
+    // legible, contemporaneous, original and accurate.
+    alcoa_attributable: false,
+    alcoa_legible: true,
+    alcoa_contemporaneous: true,
+    alcoa_original: true,
+    alcoa_accurate: true,
   };
 }
 

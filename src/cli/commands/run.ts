@@ -27,7 +27,7 @@ Options:
   --target URL        base URL of the API under test (default: TARGET_URL, then the suite's base_url)
   --reports DIR       where to write junit.xml, results.json, summary.md, report.html (default: reports)
   --fail-on LEVEL     lowest severity that fails the run: critical|high|medium|low (default: suite's fail_on, else low)
-  -t, --filter REGEX  only tests whose "endpoint > case" name matches (vitest's -t)
+  -t, --filter REGEX  only tests whose "<endpoint name> <case id>" matches (vitest's -t)
   --reporter NAME     vitest live reporter: default|verbose|dot|tap (default: default)
   --embedded          force the embedded default even if TARGET_URL is set
   -h, --help          show this help
@@ -42,7 +42,7 @@ the target could not be reached, 3 internal error.
 Examples:
   clerk-harness run                                   # embedded emulator + reference target
   clerk-harness run --target http://127.0.0.1:8000 --suite suites/my-api.yaml
-  clerk-harness run -t "alg-none" --reporter verbose`;
+  clerk-harness run -t "alg-none" --reporter verbose   # the four alg:none spellings`;
 
 const command: Command = {
   summary: 'run the auth suites against a target',
@@ -110,7 +110,7 @@ const command: Command = {
       });
       if (report.summary.total === 0 && report.errors.length === 0) {
         throw new HarnessError('USAGE', `run: no test matched${values.filter ? ` the filter "${values.filter}"` : ''}`, {
-          hint: 'test names are "<endpoint name> > <case id>", e.g. -t "create job > alg-none"',
+          hint: 'test names are "<endpoint name> <case id>", e.g. -t "create job alg-none" or -t "alg-none"',
         });
       }
       const files = await writeReports(report, reportsDir);

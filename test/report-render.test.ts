@@ -10,7 +10,7 @@ import type { CaseResult } from '../src/suite/result.js';
 const TOKEN = 'eyJhbGciOiJSUzI1NiIsImtpZCI6Imluc18xIn0.eyJzdWIiOiJ1c2VyXzEyMyJ9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
 const SECRET = 'sk_test_AbCdEfGhIjKlMnOpQrStUvWxYz012345';
 
-const base = { endpoint: 'create job', request: 'POST /jobs', title: 't', why: 'w', expectedStatus: [401] } as const;
+const base = { endpoint: 'create job', request: 'POST /jobs', title: 't', why: 'w', expectedStatus: [401] };
 const results: CaseResult[] = [
   { ...base, caseId: 'valid-session-token', expect: 'accepted', expectedStatus: [201], severity: 'high', verdict: 'pass', message: '201 as expected' },
   {

@@ -26,7 +26,9 @@ export function valueProblem(value: string): ValueProblem | undefined {
   if (MARKDOWN_LINK.test(value)) {
     return { kind: 'markdown-link', detail: 'is a pasted Markdown link ([text](url)); paste the raw value instead' };
   }
-  // PEM bodies legitimately contain long runs of characters; only check their armour lines.
+  // PEM bodies are base64 and never hold "<": an angle-bracket placeholder inside one is still one.
+  if (PLACEHOLDER_PATTERNS[0][0].test(value)) return { kind: 'placeholder', detail: PLACEHOLDER_PATTERNS[0][1] };
+  // Other patterns could match inside base64 by chance; check PEMs only outside their armour.
   const probe = value.includes('-----BEGIN') ? value.replace(/-----BEGIN[\s\S]*?-----END[^-]*-----/g, '') : value;
   for (const [re, detail] of PLACEHOLDER_PATTERNS) {
     if (re.test(probe)) return { kind: 'placeholder', detail };

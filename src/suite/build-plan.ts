@@ -2,7 +2,7 @@ import { exportSPKI, importJWK, type JWK } from 'jose';
 import { CATALOGUE } from '../cases/catalogue.js';
 import type { Severity } from '../cases/types.js';
 import { createTokenSource } from '../tokens/clerk-source.js';
-import { selectCases, type RunPlan } from './plan.js';
+import { planCases, type RunPlan } from './plan.js';
 import type { Suite } from './types.js';
 
 export interface BuildPlanInput {
@@ -53,7 +53,7 @@ export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
     mode: source.mode,
     template: input.template,
     publicKeyPem,
-    cases: selectCases([...CATALOGUE], input.suite, extraSkips),
+    cases: planCases([...CATALOGUE], input.suite, extraSkips),
     failOn: input.failOn,
   };
 }

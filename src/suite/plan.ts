@@ -36,7 +36,7 @@ function matches(selector: string, c: CaseDef): boolean {
 }
 
 /** Select and order cases: suite include/exclude/skip/expect, unknown ids named with the fix. */
-export function selectCases(catalogue: CaseDef[], suite: Suite, extraSkips: Record<string, string> = {}): PlannedCase[] {
+export function planCases(catalogue: CaseDef[], suite: Suite, extraSkips: Record<string, string> = {}): PlannedCase[] {
   const ids = new Set(catalogue.map((c) => c.id));
   const tags = new Set(catalogue.flatMap((c) => c.tags));
   const check = (field: string, selector: string) => {

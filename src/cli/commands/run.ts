@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
+import { loadClerkSettings } from '../../tokens/local-emulator.js';
 import { HarnessError } from '../../errors.js';
 import { EXIT, type ExitCode } from '../../exit-codes.js';
 import { renderTerminalSummary } from '../../report/terminal.js';
@@ -66,18 +67,17 @@ const command: Command = {
     }
     const suite = loadSuite(values.suite ? path.resolve(ctx.cwd, values.suite) : DEFAULT_SUITE_FILE);
     const reportsDir = path.resolve(ctx.cwd, values.reports ?? 'reports');
-    const config = loadConfig({ cwd: ctx.cwd, environment: ctx.env });
+    let config = loadConfig({ cwd: ctx.cwd, environment: ctx.env });
     const targetUrl = values.target ?? config.targetUrl ?? suite.baseUrl;
     const embedded = values.embedded || targetUrl === undefined;
 
+    if (!embedded) {
+      // CLERK_SECRET_KEY is required for your own target, unless `clerk-harness emulator` runs in this folder.
+      config = loadClerkSettings({ cwd: ctx.cwd, environment: ctx.env }).config;
+    }
     const started = new Date();
     const env = embedded ? await startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
     try {
-      if (!embedded && !config.clerkSecretKey) {
-        throw new HarnessError('CONFIG_MISSING', 'CLERK_SECRET_KEY is not set (looked in .env.local, .env and the environment)', {
-          hint: 'set the secret key of the Clerk instance your API trusts, or point CLERK_API_URL/CLERK_SECRET_KEY at `clerk-harness emulator`; run without TARGET_URL for the embedded default',
-        });
-      }
       const plan = await buildPlan({
         suite,
         targetUrl: env ? env.targetUrl : targetUrl!,

@@ -167,3 +167,41 @@ describe('configuration and transport errors exit 2 with one clear line', () => 
     expect(b.stderr).toMatch(/--fail-on must be one of critical, high, medium, low/);
   });
 });
+
+describe('suites can require failed attempts to be logged', () => {
+  const jobBody = new URL('../fixtures/job.json', import.meta.url).pathname;
+  const suiteText = `name: log failures\naudit:\n  path: logs/audit/jobs/audit_{YYYYMMDD}.jsonl\n  log_failures: true\nendpoints:\n  - name: create job\n    method: POST\n    path: /jobs\n    body: ${jobBody}\n    accepted_status: 201\n`;
+
+  async function runWith(logFailures: boolean) {
+    const cwd = workdir();
+    writeFileSync(path.join(cwd, 'suite.yaml'), suiteText);
+    const target = await startReferenceTarget({ apiUrl: emulator.url, secretKey: emulator.secretKey, auditDir: path.join(cwd, 'logs', 'audit'), logFailures });
+    try {
+      const res = await runCli(['run', '--suite', 'suite.yaml', '--target', target.url, '-t', ' (valid-session-token|expired-token|no-authorization-header)$'], {
+        cwd,
+        env: { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey },
+        timeoutMs: 60_000,
+      });
+      return { ...res, report: JSON.parse(readFileSync(path.join(cwd, 'reports', 'results.json'), 'utf8')) as RunReport };
+    } finally {
+      await target.stop();
+    }
+  }
+
+  it('passes when the target logs each rejected attempt once', async () => {
+    const run = await runWith(true);
+    expect(run.report.results.map((r) => `${r.caseId}:${r.verdict}`).sort()).toEqual(['expired-token:pass', 'no-authorization-header:pass', 'valid-session-token:pass']);
+    expect(run.code).toBe(0);
+  }, 60_000);
+
+  it('is a finding on every rejected case when the target logs nothing for them', async () => {
+    const run = await runWith(false);
+    expect(run.code).toBe(1);
+    for (const id of ['expired-token', 'no-authorization-header']) {
+      const r = run.report.results.find((x) => x.caseId === id)!;
+      expect(r.verdict).toBe('finding');
+      expect(r.audit?.[0].message).toMatch(/failure/i);
+    }
+    expect(run.report.results.find((x) => x.caseId === 'valid-session-token')!.verdict).toBe('pass');
+  }, 60_000);
+});

@@ -14,8 +14,16 @@ declare module '@vitest/runner' {
  * JSON/Markdown/HTML reports. Tests that died without a result become 'error' results.
  */
 export class ResultCollector implements Reporter {
-  readonly results: CaseResult[] = [];
-  readonly errors: string[] = [];
+  results: CaseResult[] = [];
+  errors: string[] = [];
+
+  /** Called after every run (once, or after each rerun in watch mode). */
+  constructor(private readonly onRunEnd?: (collector: ResultCollector) => void | Promise<void>) {}
+
+  onTestRunStart(): void {
+    this.results = [];
+    this.errors = [];
+  }
 
   onTestCaseResult(testCase: TestCase): void {
     const meta = testCase.meta().harness;
@@ -42,10 +50,11 @@ export class ResultCollector implements Reporter {
     });
   }
 
-  onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void {
+  onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>): void | Promise<void> {
     for (const e of unhandledErrors) this.errors.push(redact(String(e.message ?? e).split('\n')[0]));
     for (const m of _modules) {
       for (const e of m.errors()) this.errors.push(redact(String(e.message).split('\n')[0]));
     }
+    return this.onRunEnd?.(this);
   }
 }

@@ -11,6 +11,15 @@ export interface VitestRunOptions {
   stderr?: NodeJS.WritableStream;
   /** Reporter for the live output: 'default', 'verbose', 'dot'... */
   liveReporter?: string;
+  /** Watch mode: rerun whenever one of these files changes (absolute paths or globs). */
+  watch?: string[];
+  /** Called after every run with its results (each rerun too, in watch mode). */
+  onRunEnd?: (collector: ResultCollector) => void | Promise<void>;
+}
+
+export interface VitestRun {
+  collector: ResultCollector;
+  close(): Promise<void>;
 }
 
 /** The spec file sits next to this module: .ts under vitest/tsx, .js in the built CLI. */
@@ -24,8 +33,15 @@ function specFile(): string {
  * filters, reporters (JUnit among them) and output all apply. Returns the collected results.
  */
 export async function runPlanWithVitest(plan: RunPlan, options: VitestRunOptions): Promise<ResultCollector> {
+  const run = await startPlan(plan, options);
+  await run.close();
+  return run.collector;
+}
+
+/** Start vitest on the plan; in watch mode it keeps rerunning until close(). */
+export async function startPlan(plan: RunPlan, options: VitestRunOptions): Promise<VitestRun> {
   const { startVitest } = await import('vitest/node');
-  const collector = new ResultCollector();
+  const collector = new ResultCollector(options.onRunEnd);
   const previousExitCode = process.exitCode;
   const vitest = await startVitest(
     'test',
@@ -34,7 +50,8 @@ export async function runPlanWithVitest(plan: RunPlan, options: VitestRunOptions
       config: false,
       root: PACKAGE_ROOT,
       include: [specFile()],
-      watch: false,
+      watch: Boolean(options.watch),
+      forceRerunTriggers: options.watch ?? [],
       passWithNoTests: false,
       reporters: [options.liveReporter ?? 'default', ['junit', { suiteName: `clerk-harness: ${plan.suite.name}` }], collector],
       outputFile: { junit: path.join(options.reportsDir, 'junit.xml') },
@@ -53,8 +70,12 @@ export async function runPlanWithVitest(plan: RunPlan, options: VitestRunOptions
     { logLevel: 'error', cacheDir: path.join(PACKAGE_ROOT, 'node_modules', '.vite-clerk-harness') },
     { stdout: (options.stdout ?? process.stdout) as NodeJS.WriteStream, stderr: (options.stderr ?? process.stderr) as NodeJS.WriteStream },
   );
-  await vitest.close();
-  // vitest sets process.exitCode on failures; the CLI decides the exit code from the results.
-  process.exitCode = previousExitCode;
-  return collector;
+  return {
+    collector,
+    async close() {
+      await vitest.close();
+      // vitest sets process.exitCode on failures; the CLI decides the exit code from the results.
+      process.exitCode = previousExitCode;
+    },
+  };
 }

@@ -10,7 +10,8 @@ import { startEmbedded } from '../../suite/embedded.js';
 import { DEFAULT_SUITE_FILE, loadSuite } from '../../suite/load.js';
 import { buildPlan } from '../../suite/build-plan.js';
 import { preflight } from '../../suite/preflight.js';
-import { runPlanWithVitest } from '../../suite/vitest-run.js';
+import { runPlanWithVitest, startPlan } from '../../suite/vitest-run.js';
+import type { ResultCollector } from '../../report/collector.js';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../command.js';
 import { useColor } from '../output.js';
@@ -31,6 +32,10 @@ Options:
   -t, --filter REGEX  only tests whose "<endpoint name> <case id>" matches (vitest's -t)
   --reporter NAME     vitest live reporter: default|verbose|dot|tap (default: default)
   --embedded          force the embedded default even if TARGET_URL is set
+  --watch             keep running: rerun the suite (fresh tokens) when a watched file changes
+  --watch-path FILE   what to watch (repeatable; default .env.local and .env, e.g. your backend's
+                      source files or the file it reloads on); suite edits need a restart;
+                      Ctrl-C ends watch mode with exit code 130
   -h, --help          show this help
 
 Configuration (for your own API): CLERK_SECRET_KEY and CLERK_API_URL (real Clerk, or the emulator
@@ -57,6 +62,8 @@ const command: Command = {
       filter: { type: 'string', short: 't' },
       reporter: { type: 'string' },
       embedded: { type: 'boolean' },
+      watch: { type: 'boolean' },
+      'watch-path': { type: 'string', multiple: true },
     });
     const failOnFlag = values['fail-on'];
     if (failOnFlag !== undefined && !SEVERITIES.includes(failOnFlag as (typeof SEVERITIES)[number])) {
@@ -75,7 +82,6 @@ const command: Command = {
       // CLERK_SECRET_KEY is required for your own target, unless `clerk-harness emulator` runs in this folder.
       config = loadClerkSettings({ cwd: ctx.cwd, environment: ctx.env }).config;
     }
-    const started = new Date();
     const env = embedded ? await startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
     try {
       const plan = await buildPlan({
@@ -89,40 +95,60 @@ const command: Command = {
         failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? 'low',
       });
       await preflight(plan);
-      const collector = await runPlanWithVitest(plan, {
-        reportsDir,
-        testNamePattern: values.filter,
-        liveReporter: values.reporter,
-        stdout: ctx.stdout,
-        stderr: ctx.stderr,
-      });
-      const finished = new Date();
-      const report = summarise({
-        suite: { name: suite.name, file: path.relative(ctx.cwd, suite.file) || suite.file },
-        target: plan.targetUrl,
-        mode: plan.mode,
-        startedAt: started.toISOString(),
-        finishedAt: finished.toISOString(),
-        durationMs: finished.getTime() - started.getTime(),
-        failOn: plan.failOn,
-        results: collector.results,
-        errors: collector.errors,
-      });
-      if (report.summary.total === 0 && report.errors.length === 0) {
-        throw new HarnessError('USAGE', `run: no test matched${values.filter ? ` the filter "${values.filter}"` : ''}`, {
-          hint: 'test names are "<endpoint name> <case id>", e.g. -t "create job alg-none" or -t "alg-none"',
+      let started = new Date();
+      let lastCode: ExitCode = EXIT.OK;
+      /** After each run (each rerun in watch mode): summary, reports, exit code. */
+      const finish = async (collector: ResultCollector): Promise<ExitCode> => {
+        const finished = new Date();
+        const report = summarise({
+          suite: { name: suite.name, file: path.relative(ctx.cwd, suite.file) || suite.file },
+          target: plan.targetUrl,
+          mode: plan.mode,
+          startedAt: started.toISOString(),
+          finishedAt: finished.toISOString(),
+          durationMs: finished.getTime() - started.getTime(),
+          failOn: plan.failOn,
+          results: collector.results,
+          errors: collector.errors,
         });
-      }
-      const files = await writeReports(report, reportsDir);
-      const rel = (f: string) => path.relative(ctx.cwd, f) || f;
-      ctx.stdout.write(
-        renderTerminalSummary(report, useColor(ctx.stdout, ctx.env), [path.join(reportsDir, 'junit.xml'), files.json, files.markdown, files.html].map(rel)),
-      );
-      if (ctx.env.GITHUB_STEP_SUMMARY) {
-        const { appendFile, readFile } = await import('node:fs/promises');
-        await appendFile(ctx.env.GITHUB_STEP_SUMMARY, await readFile(files.markdown, 'utf8'));
-      }
-      return report.status === 'passed' ? EXIT.OK : report.status === 'failed' ? EXIT.FINDINGS : EXIT.USAGE;
+        started = new Date();
+        if (report.summary.total === 0 && report.errors.length === 0) {
+          throw new HarnessError('USAGE', `run: no test matched${values.filter ? ` the filter "${values.filter}"` : ''}`, {
+            hint: 'test names are "<endpoint name> <case id>", e.g. -t "create job alg-none" or -t "alg-none"',
+          });
+        }
+        const files = await writeReports(report, reportsDir);
+        const rel = (f: string) => path.relative(ctx.cwd, f) || f;
+        ctx.stdout.write(
+          renderTerminalSummary(report, useColor(ctx.stdout, ctx.env), [path.join(reportsDir, 'junit.xml'), files.json, files.markdown, files.html].map(rel)),
+        );
+        if (ctx.env.GITHUB_STEP_SUMMARY) {
+          const { appendFile, readFile } = await import('node:fs/promises');
+          await appendFile(ctx.env.GITHUB_STEP_SUMMARY, await readFile(files.markdown, 'utf8'));
+        }
+        lastCode = report.status === 'passed' ? EXIT.OK : report.status === 'failed' ? EXIT.FINDINGS : EXIT.USAGE;
+        return lastCode;
+      };
+      const vitestOptions = { reportsDir, testNamePattern: values.filter, liveReporter: values.reporter, stdout: ctx.stdout, stderr: ctx.stderr };
+      if (!values.watch) return await finish(await runPlanWithVitest(plan, vitestOptions));
+
+      const triggers = (values['watch-path'] ?? ['.env.local', '.env']).map((p) => path.resolve(ctx.cwd, p));
+      const run = await startPlan(plan, {
+        ...vitestOptions,
+        watch: triggers,
+        onRunEnd: async (c) => {
+          await finish(c).then(
+            () => void ctx.stdout.write(`\nwatching ${triggers.map((t) => path.relative(ctx.cwd, t) || t).join(', ')}: changes rerun the suite with fresh tokens; Ctrl-C stops\n`),
+            (err: Error) => void ctx.stderr.write(`clerk-harness run: ${err.message}\n`),
+          );
+        },
+      });
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      await run.close();
+      return lastCode;
     } finally {
       await env?.stop();
     }

@@ -1,0 +1,38 @@
+import { displayPath, readBackendEnv } from '../lib/env-file.js';
+import { span } from '../lib/time.js';
+import path from 'node:path';
+import type { CheckModule } from '../types.js';
+
+/** env.file: the backend's env file exists and parses; its values become facts for the env branch. */
+export const envFile: CheckModule = {
+  id: 'env.file',
+  async run(ctx) {
+    const file = ctx.options.envFile;
+    const display = displayPath(path.resolve(ctx.cwd, file), ctx.cwd);
+    try {
+      const env = await readBackendEnv(file, ctx.cwd);
+      const keys = Object.keys(env.values);
+      return {
+        outcome: 'found',
+        vars: { envFile: env.display, count: keys.length, changed: `${span(ctx.now() - env.mtimeMs)} ago` },
+        details: [`keys: ${keys.join(', ') || '(none)'}`, `path: ${env.path}`],
+        facts: { env },
+      };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        return {
+          outcome: 'missing',
+          vars: { envFile: display },
+          evidence: [`looked for ${path.resolve(ctx.cwd, file)}`, 'pass --env-file with the file your backend loads (e.g. backend/.env.local)'],
+          facts: { unavailable: { 'env-file': `${display} not found` } },
+        };
+      }
+      return {
+        outcome: 'unreadable',
+        vars: { envFile: display, error: code ?? (err as Error).message },
+        facts: { unavailable: { 'env-file': `${display} cannot be read` } },
+      };
+    }
+  },
+};

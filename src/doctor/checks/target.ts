@@ -1,0 +1,120 @@
+/**
+ * target.reachable, target.no-token, target.fresh-token: the three requests doctor sends to the
+ * target - a probe, the endpoint without a token, the endpoint with a token minted just before.
+ */
+import { bodyLine, dateOffsetMs, httpExchange, type HttpOutcome } from '../lib/http.js';
+import { span } from '../lib/time.js';
+import type { CheckContext, CheckModule, CheckOutput, HttpExchange } from '../types.js';
+
+const NOT_CONFIGURED = /not configured|missing (CLERK_|the )|Missing Clerk Secret Key|Failed to resolve JWK|secret key/i;
+
+export function joinTarget(base: string, p: string): string {
+  return base.replace(/\/+$/, '') + (p.startsWith('/') ? p : `/${p}`);
+}
+
+function endpointLabel(ctx: CheckContext): string {
+  return `${ctx.options.endpoint.method} ${ctx.options.endpoint.path}`;
+}
+
+async function callEndpoint(ctx: CheckContext, authorization?: string): Promise<HttpOutcome> {
+  const { method, path } = ctx.options.endpoint;
+  const hasBody = !['GET', 'HEAD', 'DELETE'].includes(method);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (hasBody) headers['content-type'] = 'application/json';
+  if (authorization) headers.authorization = authorization;
+  return httpExchange({ method, url: joinTarget(ctx.options.target!, path), headers, body: hasBody ? '{}' : undefined, timeoutMs: ctx.options.timeoutMs, now: ctx.now });
+}
+
+/** Evidence lines of an exchange: status, the reason headers, the body. */
+export function exchangeEvidence(ex: HttpExchange): string[] {
+  const lines = [`${ex.method} ${ex.url} → ${ex.status}`];
+  for (const h of ['www-authenticate', 'x-clerk-auth-reason', 'x-clerk-auth-message', 'location']) if (ex.headers[h]) lines.push(`${h}: ${ex.headers[h]}`);
+  if (ex.body.trim()) lines.push(`body: ${bodyLine(ex.body, 300)}`);
+  return lines;
+}
+
+export const targetReachable: CheckModule = {
+  id: 'target.reachable',
+  async run(ctx) {
+    const url = joinTarget(ctx.options.target!, ctx.options.probe);
+    const res = await httpExchange({ method: 'GET', url, headers: { accept: 'application/json' }, timeoutMs: ctx.options.timeoutMs, now: ctx.now });
+    if (!res.ok) {
+      const reason = res.kind === 'refused' ? 'connection refused' : res.kind === 'timeout' ? `no answer within ${ctx.options.timeoutMs} ms` : `${res.kind} (${res.code})`;
+      return {
+        outcome: res.kind,
+        vars: { url, code: res.code, error: res.error, timeoutMs: ctx.options.timeoutMs },
+        evidence: [res.error],
+        facts: { unavailable: { target: `${ctx.options.target} is not reachable: ${reason}` } },
+      };
+    }
+    const ex = res.exchange;
+    const target = { url: ctx.options.target!, offsetMs: dateOffsetMs(ex) };
+    const outcome = ex.status >= 200 && ex.status < 300 ? 'ok' : 'probe-status';
+    return { outcome, vars: { url, status: ex.status }, evidence: exchangeEvidence(ex), details: [`answered in ${span(ex.receivedAt - ex.sentAt)}`], facts: { target } };
+  },
+};
+
+function transportFailure(res: Extract<HttpOutcome, { ok: false }>, ctx: CheckContext): CheckOutput {
+  // The probe answered but the endpoint did not: report it as the server failing.
+  return { outcome: 'server-error', vars: { endpoint: endpointLabel(ctx), status: res.kind, body: res.error }, evidence: [res.error] };
+}
+
+function redirectOrMissing(ex: HttpExchange, ctx: CheckContext): CheckOutput | undefined {
+  const vars = { endpoint: endpointLabel(ctx), status: ex.status, body: bodyLine(ex.body), location: ex.headers.location ?? '(no Location)' };
+  if (ex.status >= 300 && ex.status < 400) return { outcome: 'redirect', vars, evidence: exchangeEvidence(ex) };
+  if (ex.status === 404 || ex.status === 405) {
+    return { outcome: 'not-found', vars, evidence: exchangeEvidence(ex), fix: `pass --endpoint "METHOD /path" with a route that requires a token (tried ${endpointLabel(ctx)})` };
+  }
+  return undefined;
+}
+
+function forbidEvidence(ex: HttpExchange): string[] {
+  const ev = exchangeEvidence(ex);
+  if (/"Not Authenticated"/.test(ex.body)) ev.push('"Not Authenticated" (capital A) is fastapi-clerk-auth\'s ClerkHTTPBearer, which hard-codes 403');
+  else ev.push("FastAPI's HTTPBearer answered 403 for a missing header before 0.122.0 (fastapi #2026); 0.122+ answers 401 + WWW-Authenticate: Bearer");
+  return ev;
+}
+
+export const targetNoToken: CheckModule = {
+  id: 'target.no-token',
+  async run(ctx) {
+    const res = await callEndpoint(ctx);
+    if (!res.ok) return transportFailure(res, ctx);
+    const ex = res.exchange;
+    const vars = { endpoint: endpointLabel(ctx), status: ex.status, body: bodyLine(ex.body) };
+    const other = redirectOrMissing(ex, ctx);
+    if (other) return other;
+    if (ex.status === 401) return { outcome: 'rejected-401', vars, details: exchangeEvidence(ex), facts: { target: { url: ctx.options.target!, noToken: ex } } };
+    if (ex.status === 403) return { outcome: 'rejected-403', vars, evidence: forbidEvidence(ex), facts: { target: { url: ctx.options.target!, noToken: ex } } };
+    if (ex.status >= 500) {
+      const outcome = ex.status === 500 && NOT_CONFIGURED.test(ex.body) ? 'not-configured' : 'server-error';
+      return { outcome, vars, evidence: exchangeEvidence(ex), facts: { target: { url: ctx.options.target!, noToken: ex, failed500: ex } } };
+    }
+    if (ex.status >= 200 && ex.status < 300) return { outcome: 'accepted', vars, evidence: exchangeEvidence(ex) };
+    return { outcome: 'other', vars, evidence: exchangeEvidence(ex) };
+  },
+};
+
+export const targetFreshToken: CheckModule = {
+  id: 'target.fresh-token',
+  async run(ctx) {
+    const source = await ctx.tokenSource();
+    const token = await source.mint();
+    const res = await callEndpoint(ctx, `Bearer ${token.token}`);
+    if (!res.ok) return transportFailure(res, ctx);
+    const ex = res.exchange;
+    const iat = typeof token.claims.iat === 'number' ? token.claims.iat : undefined;
+    const age = iat !== undefined ? span(ex.sentAt - iat * 1000) : 'unknown age';
+    const vars = { endpoint: endpointLabel(ctx), status: ex.status, body: bodyLine(ex.body), age };
+    const fresh = { ...ex, token };
+    const facts = { target: { url: ctx.options.target!, fresh } };
+    const other = redirectOrMissing(ex, ctx);
+    if (other) return { ...other, facts };
+    if (ex.status >= 200 && ex.status < 300) return { outcome: 'accepted', vars, details: exchangeEvidence(ex), facts };
+    if (ex.status >= 500) {
+      const outcome = ex.status === 500 && NOT_CONFIGURED.test(ex.body) ? 'not-configured' : 'server-error';
+      return { outcome, vars, evidence: exchangeEvidence(ex), facts: { target: { ...facts.target, failed500: ex } } };
+    }
+    return { outcome: 'rejected', vars, evidence: exchangeEvidence(ex), facts };
+  },
+};

@@ -1,0 +1,115 @@
+/**
+ * Load the doctor's data (diagnostics/checks.yaml, causes.yaml, messages.yaml) once. The folder
+ * sits at the package root, two levels above this file in both src/ and dist/.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { HarnessError } from '../errors.js';
+import { buildTree } from './tree.js';
+import type { Cause, Tree } from './types.js';
+
+export const DIAGNOSTICS_DIR = fileURLToPath(new URL('../../diagnostics/', import.meta.url));
+
+export interface MessageRule {
+  verifier: string;
+  cause: string;
+  note?: string;
+  status?: number[];
+  /** Compiled from `text` (escaped) or `regex`. */
+  pattern: RegExp;
+  /** The literal text or regex source, for tests and --json. */
+  source: string;
+}
+
+export interface Catalogue {
+  messages: MessageRule[];
+  clerkReasons: Array<{ reason: string; prefix: boolean; cause: string }>;
+  joseCodes: Record<string, string>;
+  statuses: Record<string, { meaning: string; causes: string[] }>;
+}
+
+export interface Diagnostics {
+  tree: Tree;
+  causes: ReadonlyMap<string, Cause>;
+  varDefaults: Record<string, string>;
+  catalogue: Catalogue;
+}
+
+function readYaml(dir: string, name: string): unknown {
+  const file = path.join(dir, name);
+  try {
+    return parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new HarnessError('CONFIG_INVALID', `cannot read ${file}: ${(cause as Error).message}`, {
+      hint: 'restore the file from the package (diagnostics/ ships with clerk-harness)',
+      cause,
+    });
+  }
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function buildCatalogue(doc: Record<string, unknown>, causeIds: ReadonlySet<string>): Catalogue {
+  const check = (cause: string, where: string) => {
+    if (!causeIds.has(cause)) throw new Error(`diagnostics/messages.yaml: ${where}: unknown cause "${cause}"`);
+    return cause;
+  };
+  const messages = ((doc.messages ?? []) as Array<Record<string, unknown>>).map((m, i) => {
+    const text = m.text as string | undefined;
+    const regex = m.regex as string | undefined;
+    if (!text && !regex) throw new Error(`diagnostics/messages.yaml: messages[${i}] needs text or regex`);
+    const flags = typeof m.flags === 'string' ? m.flags : '';
+    return {
+      verifier: String(m.verifier),
+      cause: check(String(m.cause), `messages[${i}]`),
+      note: m.note as string | undefined,
+      status: m.status as number[] | undefined,
+      pattern: new RegExp(regex ?? escapeRe(text!), flags),
+      source: regex ?? text!,
+    };
+  });
+  const clerkReasons = Object.entries((doc.clerk_reasons ?? {}) as Record<string, string>).map(([reason, cause]) => ({
+    reason: reason.replace(/\*$/, ''),
+    prefix: reason.endsWith('*'),
+    cause: check(cause, `clerk_reasons.${reason}`),
+  }));
+  const joseCodes = (doc.jose_codes ?? {}) as Record<string, string>;
+  for (const [code, cause] of Object.entries(joseCodes)) check(cause, `jose_codes.${code}`);
+  const statuses = (doc.statuses ?? {}) as Catalogue['statuses'];
+  for (const [s, v] of Object.entries(statuses)) v.causes.forEach((c) => check(c, `statuses.${s}`));
+  return { messages, clerkReasons, joseCodes, statuses };
+}
+
+let cached: Diagnostics | undefined;
+
+/** The diagnostics data; `dir` is for tests that load an edited copy. */
+export function loadDiagnostics(dir: string = DIAGNOSTICS_DIR): Diagnostics {
+  if (dir === DIAGNOSTICS_DIR && cached) return cached;
+  const causesDoc = readYaml(dir, 'causes.yaml') as { causes: Record<string, Omit<Cause, 'id'>>; var_defaults?: Record<string, string> };
+  const causes = new Map<string, Cause>(Object.entries(causesDoc.causes).map(([id, c]) => [id, { id, ...c }]));
+  const ids = new Set(causes.keys());
+  let result: Diagnostics;
+  try {
+    result = {
+      tree: buildTree(readYaml(dir, 'checks.yaml'), ids),
+      causes,
+      varDefaults: causesDoc.var_defaults ?? {},
+      catalogue: buildCatalogue(readYaml(dir, 'messages.yaml') as Record<string, unknown>, ids),
+    };
+  } catch (cause) {
+    if (cause instanceof HarnessError) throw cause;
+    throw new HarnessError('CONFIG_INVALID', (cause as Error).message, { hint: 'fix the diagnostics file named above', cause });
+  }
+  if (dir === DIAGNOSTICS_DIR) cached = result;
+  return result;
+}
+
+/** Fill {name} from vars, then from the defaults; unknown names stay as written. */
+export function fill(template: string, vars: Record<string, string | number | undefined>, defaults: Record<string, string> = {}): string {
+  return template.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, (m, name: string) => {
+    const v = vars[name] ?? defaults[name];
+    return v === undefined ? m : String(v);
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * `doctor explain`: one failure, no config. Works out what the input is, decodes any token,
+ * matches verifier messages, and names the cause(s) with the fix.
+ */
+import { redact, redactSecretKey } from '../../redact.js';
+import { fill, loadDiagnostics, type Diagnostics } from '../data.js';
+import { matchMessages } from './match.js';
+import { parseInput } from './parse-input.js';
+import { analyzeToken, type Severity, type TokenAnalysis } from './token.js';
+
+export type InputKind = 'token' | 'secret-key' | 'publishable-key' | 'response' | 'status' | 'message';
+
+export interface ExplainedCause {
+  cause: string;
+  title: string;
+  fix: string;
+  severity: Severity;
+  /** Why doctor thinks so: the matched text, the claim at fault, the verifier. */
+  evidence: string[];
+  verifiers: string[];
+}
+
+export interface Explanation {
+  kind: InputKind;
+  /** One line saying what the input is. */
+  summary: string;
+  /** Causes, most likely first. Empty when nothing is wrong or nothing was recognised. */
+  causes: ExplainedCause[];
+  /** Other facts worth knowing (token claims that are fine, the status meaning). */
+  notes: string[];
+  token?: { header: Record<string, unknown>; claims: Record<string, unknown> };
+  recognised: boolean;
+}
+
+function cause(d: Diagnostics, id: string, severity: Severity, evidence: string[], verifiers: string[] = []): ExplainedCause {
+  const c = d.causes.get(id)!;
+  return { cause: id, title: c.title, fix: fill(c.fix, {}, d.varDefaults), severity, evidence, verifiers };
+}
+
+function addCause(list: ExplainedCause[], next: ExplainedCause): void {
+  const cur = list.find((c) => c.cause === next.cause);
+  if (!cur) list.push(next);
+  else {
+    cur.evidence.push(...next.evidence.filter((e) => !cur.evidence.includes(e)));
+    cur.verifiers.push(...next.verifiers.filter((v) => !cur.verifiers.includes(v)));
+  }
+}
+
+function tokenCauses(d: Diagnostics, analysis: TokenAnalysis, causes: ExplainedCause[], notes: string[]): void {
+  for (const f of analysis.findings) {
+    if (f.severity === 'info' || !f.cause) notes.push(`${f.claim}: ${f.message}`);
+    else addCause(causes, cause(d, f.cause, f.severity, [`${f.claim}: ${f.message}`]));
+  }
+}
+
+/** Date.toUTCString(), as @clerk/backend prints dates: "Sat, 22 Nov 2025 10:00:00 GMT". */
+export const HTTP_DATE = '[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT';
+
+/**
+ * @clerk/backend's time messages carry the server's clock ("Current date: ...") next to the
+ * claim: say how far apart they were, which tells "old token" from "clock off".
+ */
+export function clockNotes(messages: string[]): string[] {
+  const out: string[] = [];
+  for (const m of messages) {
+    const now = new RegExp(`Current date: (${HTTP_DATE})`).exec(m);
+    const claim = new RegExp(`(Expiry|Not before|Issued at) date: (${HTTP_DATE})`).exec(m);
+    if (!now || !claim) continue;
+    const delta = (Date.parse(now[1]) - Date.parse(claim[2])) / 1000;
+    if (Number.isNaN(delta)) continue;
+    const what = claim[1] === 'Expiry' ? 'exp' : claim[1] === 'Not before' ? 'nbf' : 'iat';
+    out.push(delta >= 0 ? `the server's clock read ${delta} s past the token's ${what}` : `the server's clock read ${-delta} s before the token's ${what}: its clock is behind the issuer's by at least that much`);
+    break;
+  }
+  return out;
+}
+
+const TIME_CAUSES = new Set(['expired', 'iat-future', 'nbf-future']);
+
+export interface ExplainOptions {
+  nowSeconds?: number;
+  diagnostics?: Diagnostics;
+}
+
+export function explainInput(input: string, options: ExplainOptions = {}): Explanation {
+  const d = options.diagnostics ?? loadDiagnostics();
+  const now = options.nowSeconds ?? Date.now() / 1000;
+  const parsed = parseInput(input);
+  const causes: ExplainedCause[] = [];
+  const notes: string[] = [];
+
+  if (parsed.key && !parsed.token) {
+    const secret = parsed.key.kind === 'secret';
+    const shown = secret ? redactSecretKey(parsed.key.value) : `${parsed.key.value.slice(0, 12)}…`;
+    addCause(causes, cause(d, 'key-as-bearer', 'fail', [`${shown} is a Clerk ${secret ? 'secret' : 'publishable'} key, not a session token (a session token is a JWT: eyJ...)`]));
+    if (secret) notes.push('a secret key grants full Backend API access: if it was sent to a server or pasted somewhere shared, rotate it in the dashboard');
+    return { kind: secret ? 'secret-key' : 'publishable-key', summary: `a Clerk ${parsed.key.kind} key`, causes, notes, recognised: true };
+  }
+
+  const reason = parsed.headers['x-clerk-auth-reason'];
+  const matches = matchMessages(d.catalogue, { messages: parsed.messages, status: parsed.status, reason, joseCodes: parsed.joseCodes });
+  for (const m of matches) {
+    const clock = TIME_CAUSES.has(m.cause) ? clockNotes(parsed.messages) : [];
+    addCause(causes, cause(d, m.cause, 'fail', [...m.matched.map((t) => `"${t}"`), ...m.notes, ...clock], m.verifiers));
+  }
+
+  let analysis: TokenAnalysis | undefined;
+  if (parsed.token) {
+    analysis = analyzeToken(parsed.token, now);
+    tokenCauses(d, analysis, causes, notes);
+  }
+
+  let kind: InputKind;
+  let summary: string;
+  if (parsed.token && !parsed.body && parsed.status === undefined) {
+    kind = 'token';
+    const failing = causes.filter((c) => c.severity === 'fail');
+    summary = !analysis?.decoded ? 'a token that does not decode' : failing.length ? `a token a correct verifier rejects (${failing.length} problem${failing.length > 1 ? 's' : ''})` : 'a well-formed token, valid right now by its claims (signature not checked)';
+  } else if (parsed.status !== undefined && !parsed.body && Object.keys(parsed.headers).length === 0) {
+    kind = 'status';
+    const s = d.catalogue.statuses[String(parsed.status)];
+    summary = `HTTP ${parsed.status}${s ? `: ${s.meaning}` : ''}`;
+    for (const id of s?.causes ?? []) addCause(causes, cause(d, id, 'warn', [`common cause of ${parsed.status}`]));
+  } else if (parsed.status !== undefined || Object.keys(parsed.headers).length > 0) {
+    kind = 'response';
+    summary = `an HTTP ${parsed.status ?? ''} response`.replace('  ', ' ');
+    if (causes.length === 0 && parsed.status !== undefined) {
+      const s = d.catalogue.statuses[String(parsed.status)];
+      if (s) {
+        notes.push(`${parsed.status}: ${s.meaning}`);
+        for (const id of s.causes) addCause(causes, cause(d, id, 'warn', [`common cause of ${parsed.status}; the body names no known reason`]));
+      }
+    }
+  } else {
+    kind = 'message';
+    summary = matches.length ? `a message from ${[...new Set(matches.flatMap((m) => m.verifiers))].join(', ')}` : 'a message doctor does not recognise';
+  }
+  // Failures first, then the warnings; within a level keep discovery order (reason header first).
+  const order = { fail: 0, warn: 1, info: 2 };
+  causes.sort((a, b) => order[a.severity] - order[b.severity]);
+  const redacted = causes.map((c) => ({ ...c, evidence: c.evidence.map(redact) }));
+  return {
+    kind,
+    summary,
+    causes: redacted,
+    notes: notes.map(redact),
+    token: analysis?.decoded ? { header: analysis.header, claims: analysis.claims } : undefined,
+    recognised: causes.length > 0 || (kind === 'token' && analysis?.decoded === true),
+  };
+}

@@ -1,0 +1,281 @@
+/**
+ * doctor's parts one at a time: env-file checks on real files, PEM parsing, the process lookup,
+ * transport-failure naming, the tree/module registry, the executor, ranking and rendering.
+ */
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paint } from '../src/cli/output.js';
+import { envAudience } from '../src/doctor/checks/env-audience.js';
+import { envFile } from '../src/doctor/checks/env-file.js';
+import { envFormats } from '../src/doctor/checks/env-formats.js';
+import { envGit } from '../src/doctor/checks/env-git.js';
+import { envKeyMode } from '../src/doctor/checks/env-key-mode.js';
+import { envPlaceholders, envRequiredKeys } from '../src/doctor/checks/env-values.js';
+import { CHECK_MODULES } from '../src/doctor/checks/index.js';
+import { loadDiagnostics } from '../src/doctor/data.js';
+import { executeChecks } from '../src/doctor/executor.js';
+import { httpExchange } from '../src/doctor/lib/http.js';
+import { parsePem } from '../src/doctor/lib/pem.js';
+import { findListeningProcess } from '../src/doctor/lib/proc.js';
+import { rankCauses } from '../src/doctor/rank.js';
+import { renderReport } from '../src/doctor/render.js';
+import type { CheckContext, CheckModule, CheckResult, DoctorReport, Facts } from '../src/doctor/types.js';
+import { envText } from './doctor-e2e-helpers.js';
+
+const diagnostics = loadDiagnostics();
+let dir: string;
+const servers: Array<{ close(cb: () => void): void; closeAllConnections?: () => void }> = [];
+const sockets: Array<{ destroy(): void }> = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'clerk-harness-doctor-unit-'));
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections?.(), s.close(() => r())))));
+  await rm(dir, { recursive: true, force: true });
+});
+
+const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+function ctx(id: string, options: Partial<CheckContext['options']> = {}, cwd = dir): CheckContext {
+  return {
+    diagnostics,
+    cwd,
+    env: {},
+    now: Date.now,
+    tokenSource: () => Promise.reject(new Error('no token source in unit tests')),
+    spec: diagnostics.tree.byId.get(id)!,
+    options: { envFile: 'backend.env', probe: '/health', endpoint: { method: 'POST', path: '/jobs' }, auditDir: 'audit', timeoutMs: 2000, ...options },
+  };
+}
+
+/** Write an env file and return the facts env.file gathers from it. */
+async function envFacts(values: Record<string, string>, name = 'backend.env', where = dir): Promise<Facts> {
+  await writeFile(path.join(where, name), envText(values));
+  const out = await envFile.run(ctx('env.file', { envFile: name }, where), { unavailable: {} });
+  expect(out.outcome).toBe('found');
+  return { unavailable: {}, ...out.facts };
+}
+
+const GOOD = {
+  CLERK_SECRET_KEY: 'sk_test_abcdefghijklmnop1234',
+  CLERK_PUBLISHABLE_KEY: 'pk_test_Y3VkZGx5LWNhdC0xMS5jbGVyay5hY2NvdW50cy5kZXYk',
+  CLERK_ISSUER: 'https://cuddly-cat-11.clerk.accounts.dev',
+  CLERK_PEM_PUBLIC_KEY: PEM,
+  CLERK_TEST_USER_ID: 'user_35KgiAcvIC0tdtFvJUN1vDkrNYc',
+};
+
+describe('env checks on real env files', () => {
+  it('a good file passes every value check', async () => {
+    const facts = await envFacts(GOOD);
+    for (const m of [envRequiredKeys, envPlaceholders, envFormats, envAudience, envKeyMode]) {
+      const out = await m.run(ctx(m.id), facts);
+      expect(diagnostics.tree.byId.get(m.id)!.verdicts[out.outcome].status, `${m.id}: ${out.outcome}`).toBe('pass');
+    }
+  });
+
+  it.each([
+    ['a publishable key as the secret key', { CLERK_SECRET_KEY: 'pk_test_abcdefghijkl' }, /CLERK_SECRET_KEY is a publishable key/],
+    ['a PEM cut off before END', { CLERK_PEM_PUBLIC_KEY: PEM.split('-----END')[0] }, /no "-----END PUBLIC KEY-----" line/],
+    ['a private key pasted as the public key', { CLERK_PEM_PUBLIC_KEY: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' }, /is a PRIVATE key/],
+    ['an http issuer on a real host', { CLERK_ISSUER: 'http://cuddly-cat-11.clerk.accounts.dev' }, /must be an https URL/],
+    ['a user id that is not user_...', { CLERK_TEST_USER_ID: 'usr-123' }, /is not a Clerk user id/],
+  ])('env.formats: %s', async (_n, override, message) => {
+    const facts = await envFacts({ ...GOOD, ...override });
+    const out = await envFormats.run(ctx('env.formats'), facts);
+    expect(out.outcome).toBe('malformed');
+    expect(out.evidence!.join('\n')).toMatch(/^backend\.env:\d+ /);
+    expect(out.evidence!.join('\n')).toMatch(message);
+  });
+
+  it('env.formats: the emulator\'s http://127.0.0.1 issuer is fine; a trailing slash is its own verdict', async () => {
+    expect((await envFormats.run(ctx('env.formats'), await envFacts({ ...GOOD, CLERK_ISSUER: 'http://127.0.0.1:4600' }))).outcome).toBe('well-formed');
+    const slash = await envFormats.run(ctx('env.formats'), await envFacts({ ...GOOD, CLERK_ISSUER: 'https://cuddly-cat-11.clerk.accounts.dev/' }));
+    expect(slash.outcome).toBe('issuer-trailing-slash');
+  });
+
+  it('env.required-keys names the missing or empty key with its line', async () => {
+    const facts = await envFacts({ ...GOOD, CLERK_SECRET_KEY: '' });
+    const out = await envRequiredKeys.run(ctx('env.required-keys'), facts);
+    expect(out).toMatchObject({ outcome: 'missing', vars: { key: 'CLERK_SECRET_KEY' } });
+    expect(out.evidence).toEqual(['backend.env:1 CLERK_SECRET_KEY is empty']);
+  });
+
+  it('env.placeholders: the seeds\' mistakes (angle brackets, your_..., Markdown links)', async () => {
+    const facts = await envFacts({ ...GOOD, CLERK_TEST_USER_ID: '<ACTUAL_USER_ID>', CLERK_ISSUER: '[issuer](https://x.clerk.accounts.dev)' });
+    const out = await envPlaceholders.run(ctx('env.placeholders'), facts);
+    expect(out.outcome).toBe('markdown-link');
+    expect(out.evidence).toEqual([expect.stringMatching(/^backend\.env:3 CLERK_ISSUER is a pasted Markdown link/), expect.stringMatching(/^backend\.env:5 CLERK_TEST_USER_ID contains an angle-bracket placeholder/)]);
+  });
+
+  it('env.key-mode: live and test keys mixed, in the file or between the file and the harness', async () => {
+    const mixed = await envKeyMode.run(ctx('env.key-mode'), await envFacts({ ...GOOD, CLERK_PUBLISHABLE_KEY: 'pk_live_Y2xlcmsuZXhhbXBsZS5jb20k' }));
+    expect(mixed).toMatchObject({ outcome: 'mixed', vars: { detail: 'backend.env mixes test and live keys' } });
+    const facts = await envFacts(GOOD);
+    facts.harness = { apiUrl: 'https://api.clerk.com', config: { clerkSecretKey: 'sk_live_abcdefghijkl1234' } as never };
+    expect((await envKeyMode.run(ctx('env.key-mode'), facts)).vars?.detail).toBe('the backend uses test keys, the harness mints with a live key');
+  });
+
+  it('env.audience: set for session tokens fails; with a template configured it warns', async () => {
+    const facts = await envFacts({ ...GOOD, CLERK_JWT_AUDIENCE: 'my-api' });
+    expect((await envAudience.run(ctx('env.audience'), facts)).outcome).toBe('set-for-session-tokens');
+    facts.harness = { apiUrl: 'x', config: { jwtTemplate: 'server-token' } as never };
+    expect((await envAudience.run(ctx('env.audience'), facts)).outcome).toBe('set-with-template');
+  });
+
+  it('env.git: outside a repo, tracked, ignored, not ignored (real git)', async () => {
+    const repo = await mkdtemp(path.join(dir, 'repo-'));
+    expect((await envGit.run(ctx('env.git', {}, repo), await envFacts(GOOD, '.env.local', repo))).outcome).toBe('not-a-repo');
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: repo, stdio: 'ignore' });
+    git('init', '-q');
+    expect((await envGit.run(ctx('env.git', {}, repo), await envFacts(GOOD, '.env.local', repo))).outcome).toBe('not-ignored');
+    await writeFile(path.join(repo, '.gitignore'), '.env.local\n');
+    expect((await envGit.run(ctx('env.git', {}, repo), await envFacts(GOOD, '.env.local', repo))).outcome).toBe('ignored');
+    git('add', '-f', '.env.local');
+    expect((await envGit.run(ctx('env.git', {}, repo), await envFacts(GOOD, '.env.local', repo))).outcome).toBe('tracked');
+  });
+
+  it('env.file: a missing file makes the env-file need unavailable with the reason', async () => {
+    const out = await envFile.run(ctx('env.file', { envFile: 'nope.env' }), { unavailable: {} });
+    expect(out).toMatchObject({ outcome: 'missing', facts: { unavailable: { 'env-file': 'nope.env not found' } } });
+  });
+});
+
+describe('PEM values as backends store them', () => {
+  it('real newlines, \\n escapes, one line, garbage', () => {
+    expect(parsePem(PEM)).toMatchObject({ ok: true, bits: 2048, newlines: 'real newlines', repaired: undefined });
+    expect(parsePem(PEM.trim().replace(/\n/g, '\\n'))).toMatchObject({ ok: true, newlines: 'escaped \\n', repaired: 'turning \\n into newlines' });
+    expect(parsePem(PEM.trim().replace(/\n/g, ''))).toMatchObject({ ok: true, newlines: 'one line', repaired: 'restoring its newlines' });
+    const lines = PEM.split('\n');
+    lines[3] = lines[3].replace(/^./, (c) => (c === 'A' ? 'B' : 'A')).replace(/.$/, '!');
+    expect(parsePem(lines.join('\n'))).toMatchObject({ ok: false });
+  });
+});
+
+describe('process lookup and transport failures (loopback only)', () => {
+  async function listen(server: Server | ReturnType<typeof createNetServer>): Promise<number> {
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return (server.address() as AddressInfo).port;
+  }
+
+  it('finds this process listening on a port, with its start time', async () => {
+    const port = await listen(createHttpServer());
+    const found = await findListeningProcess(port);
+    expect(found.ok).toBe(true);
+    if (!found.ok) return;
+    expect(found.processes.map((p) => p.pid)).toContain(process.pid);
+    const me = found.processes.find((p) => p.pid === process.pid)!;
+    const started = performance.timeOrigin; // this process's start, by another clock
+    expect(Math.abs(me.startedAtMs - started)).toBeLessThan(2000);
+  });
+
+  it('says why it cannot look: another platform, or nothing listening', async () => {
+    expect(await findListeningProcess(1, { platform: 'darwin' })).toEqual({ ok: false, reason: expect.stringMatching(/Linux only/) });
+    const port = await listen(createHttpServer());
+    servers.pop()!.close(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    expect((await findListeningProcess(port)).ok).toBe(false);
+  });
+
+  it('names connection refused, TLS and timeout', async () => {
+    const closed = await listen(createHttpServer());
+    servers.pop()!.close(() => undefined);
+    const refused = await httpExchange({ method: 'GET', url: `http://127.0.0.1:${closed}/`, timeoutMs: 2000 });
+    expect(refused).toMatchObject({ ok: false, kind: 'refused', code: 'ECONNREFUSED' });
+    const plain = await listen(createHttpServer((_q, s) => s.end('x')));
+    const tls = await httpExchange({ method: 'GET', url: `https://127.0.0.1:${plain}/`, timeoutMs: 2000 });
+    expect(tls).toMatchObject({ ok: false, kind: 'tls' });
+    const silent = await listen(createNetServer((socket) => void sockets.push(socket))); // accepts, never answers
+    const timeout = await httpExchange({ method: 'GET', url: `http://127.0.0.1:${silent}/`, timeoutMs: 300 });
+    expect(timeout).toMatchObject({ ok: false, kind: 'timeout' });
+  });
+});
+
+describe('tree, executor, ranking, rendering', () => {
+  it('every check in diagnostics/checks.yaml has a module, and every module a check', () => {
+    expect([...CHECK_MODULES.keys()].sort()).toEqual(diagnostics.tree.checks.map((c) => c.id).sort());
+  });
+
+  it('every verdict cause and every message cause is defined; every cause is reachable from somewhere', () => {
+    const used = new Set<string>();
+    for (const c of diagnostics.tree.checks) for (const v of Object.values(c.verdicts)) if (v.cause) used.add(v.cause);
+    for (const m of diagnostics.catalogue.messages) used.add(m.cause);
+    for (const r of diagnostics.catalogue.clerkReasons) used.add(r.cause);
+    for (const id of used) expect(diagnostics.causes.has(id), id).toBe(true);
+    const unused = [...diagnostics.causes.keys()].filter((id) => !used.has(id));
+    // Named by doctor explain itself when the input is a Clerk key instead of a token.
+    expect(unused.sort()).toEqual(['key-as-bearer']);
+  });
+
+  it('runs independent checks in parallel and turns an unknown outcome into a failed check, not a crash', async () => {
+    let releaseA!: () => void;
+    const aStarted = new Promise<void>((r) => (releaseA = r));
+    const modules = new Map<string, CheckModule>(CHECK_MODULES);
+    // env.file and clerk.config are both roots: clerk.config only finishes once env.file has started.
+    modules.set('env.file', { id: 'env.file', run: async () => (releaseA(), { outcome: 'missing', vars: { envFile: 'x.env' }, facts: { unavailable: { 'env-file': 'x.env not found' } } }) });
+    modules.set('clerk.config', { id: 'clerk.config', run: async () => (await aStarted, { outcome: 'weird' }) });
+    const results = await executeChecks({
+      diagnostics,
+      modules,
+      context: { diagnostics, cwd: dir, env: {}, now: Date.now, tokenSource: () => Promise.reject(new Error('none')), options: ctx('env.file').options },
+      facts: { unavailable: { target: 'no target URL' } },
+      only: ['env.file', 'clerk.config'],
+    });
+    const byId = new Map(results.map((r) => [r.id, r]));
+    expect(byId.get('env.file')).toMatchObject({ status: 'fail', cause: 'env-file-missing', says: 'env file x.env not found' });
+    expect(byId.get('clerk.config')).toMatchObject({ status: 'fail', outcome: '(error)' });
+    expect(byId.get('clerk.config')!.evidence[0]).toMatch(/returned outcome "weird", which diagnostics\/checks\.yaml does not list/);
+  });
+
+  const result = (id: string, status: CheckResult['status'], cause?: string): CheckResult => ({
+    id, branch: id.split('.')[0], title: id, status, says: `${id} says`, evidence: [], details: [], cause, vars: {}, shown: true, durationMs: 1,
+  });
+
+  it('ranks specific causes over symptoms, adds support, drops minor warnings next to failures', () => {
+    const ranked = rankCauses(
+      [result('target.no-token', 'fail', 'server-error'), result('server.restart', 'fail', 'server-not-restarted'), result('server.env-loaded', 'fail', 'env-not-loaded'), result('env.git', 'warn', 'env-file-not-ignored')],
+      diagnostics,
+    );
+    expect(ranked.map((c) => c.id)).toEqual(['server-not-restarted', 'env-not-loaded', 'server-error']);
+    const supported = rankCauses([result('env.audience', 'fail', 'aud-required'), result('auth.cause', 'fail', 'aud-required'), result('keys.pem-matches-jwks', 'fail', 'pem-stale')], diagnostics);
+    expect(supported[0]).toMatchObject({ id: 'aud-required', checks: ['auth.cause', 'env.audience'] });
+    expect(rankCauses([result('env.git', 'warn', 'env-file-not-ignored')], diagnostics).map((c) => c.id)).toEqual(['env-file-not-ignored']);
+  });
+
+  it('renders ✓ ! ✗ in the colours of src/cli/output.ts, evidence and fix only under problems', () => {
+    const report: DoctorReport = {
+      schema: 'clerk-harness/doctor@1',
+      ok: false,
+      inputs: { envFile: '.env.local', probe: '/health', endpoint: 'POST /jobs', auditDir: 'logs/audit' },
+      summary: { pass: 1, warn: 1, fail: 1, skip: 0 },
+      rootCauses: [{ id: 'pem-stale', title: 'the PEM is stale', fix: 'copy the key', score: 93, checks: ['keys.pem-matches-jwks'], evidence: [] }],
+      checks: [
+        { ...result('env.file', 'pass'), evidence: ['hidden evidence'], details: ['hidden detail'] },
+        { ...result('env.git', 'warn', 'env-file-not-ignored'), evidence: ['git check-ignore: not ignored'], fix: 'add it' },
+        { ...result('keys.pem-matches-jwks', 'fail', 'pem-stale'), evidence: ['PEM n=abc'], fix: 'copy the key' },
+      ],
+    };
+    const plain = renderReport(report, { paint: paint(false), tree: diagnostics.tree });
+    expect(plain).toMatch(/^ {2}✓ env\.file says$/m);
+    expect(plain).not.toMatch(/hidden/);
+    expect(plain).toMatch(/^ {2}! env\.git says\n {6}• git check-ignore: not ignored\n {6}fix: add it$/m);
+    expect(plain).toMatch(/^ {2}✗ keys\.pem-matches-jwks says\n {6}• PEM n=abc\n {6}fix: copy the key$/m);
+    expect(plain).toMatch(/^Root cause\n {2}1\. the PEM is stale\n {5}found by keys\.pem-matches-jwks\n {5}fix: copy the key$/m);
+    expect(plain).toMatch(/^Doctor found problems: 1 failed, 1 warning, 1 passed\./m);
+    const coloured = renderReport(report, { paint: paint(true), tree: diagnostics.tree });
+    expect(coloured).toContain('\u001b[32m✓\u001b[39m');
+    expect(coloured).toContain('\u001b[33m!\u001b[39m');
+    expect(coloured).toContain('\u001b[31m✗\u001b[39m');
+    expect(renderReport(report, { paint: paint(false), tree: diagnostics.tree, verbose: true })).toMatch(/hidden detail/);
+  });
+});

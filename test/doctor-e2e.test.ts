@@ -1,0 +1,224 @@
+/**
+ * doctor end to end: the emulator and the reference target in this process, one deliberate
+ * misconfiguration per test (target flaws, broken env files), doctor run through the CLI's main().
+ * Each must name the right root cause first and exit 1; a correct setup exits 0.
+ */
+import { utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ReferenceTarget } from '../src/target/types.js';
+import { runDoctorCli, startTarget, startWorld, writeBackendEnv, type DoctorRun, type World } from './doctor-e2e-helpers.js';
+
+let world: World;
+const targets: ReferenceTarget[] = [];
+
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterEach(async () => {
+  await Promise.all(targets.splice(0).map((t) => t.stop()));
+});
+afterAll(async () => {
+  await world.stop();
+});
+
+async function target(options: Parameters<typeof startTarget>[1] = {}, w: World = world): Promise<ReferenceTarget> {
+  const t = await startTarget(w, options);
+  targets.push(t);
+  return t;
+}
+
+async function doctor(t: ReferenceTarget, extra: string[] = [], w: World = world): Promise<DoctorRun> {
+  return runDoctorCli(w, ['--env-file', 'backend.env', '--target', t.url, '--audit-dir', 'audit', ...extra]);
+}
+
+const check = (run: DoctorRun, id: string) => run.report!.checks.find((c) => c.id === id);
+const causeIds = (run: DoctorRun) => run.report!.rootCauses.map((c) => c.id);
+
+/** Secrets of the world must never reach doctor's output. */
+function expectRedacted(run: DoctorRun, w: World = world): void {
+  expect(run.stdout).not.toContain(w.emulator.secretKey);
+  expect(run.stdout).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}/);
+}
+
+describe('doctor against the reference target', () => {
+  it('a correct setup: every check passes or is n/a, exit 0', async () => {
+    const t = await target();
+    await writeBackendEnv(world);
+    const run = await doctor(t);
+    expect(run.code, JSON.stringify(run.report!.checks.filter((c) => c.status === 'fail'), null, 1)).toBe(0);
+    expect(run.report!.ok).toBe(true);
+    expect(run.report!.summary.fail).toBe(0);
+    expect(check(run, 'target.fresh-token')?.status).toBe('pass');
+    expect(check(run, 'keys.pem-matches-jwks')?.status).toBe('pass');
+    expect(check(run, 'audit.entries')?.says).toMatch(/doctor's request is attributed to user_/);
+    expect(run.report!.rootCauses.filter((c) => c.score >= 50)).toEqual([]);
+    expectRedacted(run);
+  });
+
+  it('env not loaded (500 "not configured", server started after the file changed) → env-not-loaded', async () => {
+    const t = await target({ flaws: ['env-not-loaded'] });
+    const file = await writeBackendEnv(world);
+    // The file predates this process: the server read nothing although the file was there.
+    const past = new Date(Date.now() - 24 * 3600 * 1000);
+    await utimes(file, past, past);
+    const run = await doctor(t);
+    expect(run.code).toBe(1);
+    expect(causeIds(run)[0]).toBe('env-not-loaded');
+    expect(check(run, 'target.fresh-token')?.outcome).toBe('not-configured');
+    expect(check(run, 'server.env-loaded')?.says).toMatch(/reports CLERK_PEM_PUBLIC_KEY missing, but backend.env has it/);
+    expect(check(run, 'server.restart')?.outcome).toBe('started-after-change');
+  });
+
+  it('aud required (PyJWT-style verifier, CLERK_JWT_AUDIENCE set) → aud-required, from the env file and the 401', async () => {
+    const t = await target({ flaws: ['require-aud'], audience: 'my-api' });
+    await writeBackendEnv(world, { CLERK_JWT_AUDIENCE: 'my-api' });
+    const run = await doctor(t);
+    expect(run.code).toBe(1);
+    expect(causeIds(run)[0]).toBe('aud-required');
+    expect(run.report!.rootCauses[0].checks).toEqual(expect.arrayContaining(['auth.cause', 'env.audience']));
+    expect(check(run, 'env.audience')?.evidence.join('\n')).toMatch(/backend\.env:\d+ CLERK_JWT_AUDIENCE=my-api/);
+  });
+
+  it('email required → email-required', async () => {
+    const t = await target({ flaws: ['require-email'] });
+    await writeBackendEnv(world);
+    const run = await doctor(t);
+    expect(run.code).toBe(1);
+    expect(causeIds(run)[0]).toBe('email-required');
+    expect(check(run, 'auth.cause')?.evidence.join('\n')).toMatch(/the token has no email claim/);
+  });
+
+  it('server clock 120 s behind → clock skew named (nbf/iat in the future), with the skew measured', async () => {
+    const t = await target({ clockOffsetSeconds: -120 });
+    await writeBackendEnv(world);
+    const run = await doctor(t);
+    expect(run.code).toBe(1);
+    expect(['nbf-future', 'iat-future']).toContain(causeIds(run)[0]);
+    expect(check(run, 'target.clock')?.says).toMatch(/target clock is 1\d\d s behind this machine's|target clock is 2 min behind/);
+    expect(check(run, 'auth.cause')?.evidence.join('\n')).toMatch(/server clock: .* behind this machine's/);
+  });
+
+  it('403 for a missing header (FastAPI < 0.122) → forbid-missing-header, with how to get 401', async () => {
+    const t = await target({ flaws: ['forbid-missing-header'] });
+    await writeBackendEnv(world);
+    const run = await doctor(t);
+    expect(run.code).toBe(1);
+    expect(causeIds(run)[0]).toBe('forbid-missing-header');
+    expect(check(run, 'target.no-token')?.evidence.join('\n')).toMatch(/before 0\.122\.0/);
+    expect(run.report!.rootCauses[0].fix).toMatch(/FastAPI to >= 0\.122/);
+    expect(check(run, 'target.fresh-token')?.status).toBe('pass');
+  });
+});
+
+describe('doctor against a broken env file (correct target)', () => {
+  const broken: Array<[string, Record<string, string | undefined>, string, RegExp]> = [
+    ['missing key', { CLERK_SECRET_KEY: undefined }, 'env-key-missing', /CLERK_SECRET_KEY is missing from backend\.env/],
+    ['placeholder', { CLERK_SECRET_KEY: '<your-secret-key>' }, 'env-placeholder', /CLERK_SECRET_KEY contains an angle-bracket placeholder/],
+    ['Markdown link', { CLERK_ISSUER: '[https://cuddly-cat-11.clerk.accounts.dev](https://cuddly-cat-11.clerk.accounts.dev)' }, 'env-markdown-link', /CLERK_ISSUER is a pasted Markdown link/],
+    ['audience set', { CLERK_JWT_AUDIENCE: 'my-api' }, 'aud-required', /CLERK_JWT_AUDIENCE=my-api is set, but Clerk session tokens carry no "aud"/],
+  ];
+  it.each(broken)('%s → %s', async (_name, overrides, cause, line) => {
+    const t = await target();
+    await writeBackendEnv(world, overrides);
+    const run = await doctor(t);
+    expect(run.code).toBe(1);
+    expect(causeIds(run)[0]).toBe(cause);
+    expect(run.report!.rootCauses[0].evidence.join('\n')).toMatch(line);
+    expectRedacted(run);
+  });
+
+  it('the env file missing altogether → env-file-missing; the env checks are skipped with that reason', async () => {
+    const t = await target();
+    const run = await runDoctorCli(world, ['--env-file', 'nope.env', '--target', t.url, '--audit-dir', 'audit']);
+    expect(run.code).toBe(1);
+    expect(causeIds(run)[0]).toBe('env-file-missing');
+    expect(check(run, 'env.formats')).toMatchObject({ status: 'skip', skipReason: 'needs env-file: nope.env not found', shown: true });
+  });
+});
+
+describe('stale key after a rotation, server not restarted', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld(); // its own emulator: rotating must not disturb the other tests
+  });
+  afterAll(async () => {
+    await w.stop();
+  });
+
+  it('env file still holds the old PEM → pem-stale (rotation explained), exit 1', async () => {
+    const oldPem = w.emulator.currentKey().publicPem;
+    const t = await target({ jwtKey: oldPem, secretKey: undefined }, w);
+    await writeBackendEnv(w); // before the rotation: the old PEM
+    await w.emulator.rotateKey();
+    const run = await doctor(t, [], w);
+    expect(run.code).toBe(1);
+    expect(causeIds(run)[0]).toBe('pem-stale');
+    expect(check(run, 'keys.pem-matches-jwks')?.says).toMatch(/matches no key in the live JWKS .* rotated/);
+    expect(check(run, 'auth.cause')?.outcome).toBe('pem-stale');
+    expectRedacted(run, w);
+  });
+
+  it('env file updated to the new PEM but the server still runs with the old one → restart (mtime evidence)', async () => {
+    const oldPem = w.emulator.currentKey().publicPem;
+    const t = await target({ jwtKey: oldPem, secretKey: undefined }, w);
+    await w.emulator.rotateKey();
+    await writeBackendEnv(w); // the user pasted the new key, but did not restart the server
+    const run = await doctor(t, [], w);
+    expect(run.code).toBe(1);
+    expect(causeIds(run).slice(0, 2)).toEqual(['server-not-restarted', 'server-old-key']);
+    expect(check(run, 'keys.pem-matches-jwks')?.status).toBe('pass');
+    const restart = check(run, 'server.restart')!;
+    expect(restart.outcome).toBe('started-before-change');
+    expect(restart.evidence.join('\n')).toMatch(/pid \d+ listens on port \d+/);
+    expect(restart.evidence.join('\n')).toMatch(/backend\.env last modified/);
+    expect(run.report!.rootCauses[0].fix).toMatch(/restart the server; reload is not enough/);
+  });
+});
+
+describe('doctor output', () => {
+  it('text: one line per check with ✓ ! ✗, evidence and fix under failures, root cause, summary; --verbose adds details', async () => {
+    const t = await target({ flaws: ['require-email'] });
+    await writeBackendEnv(world);
+    const run = await runDoctorCli(world, ['--env-file', 'backend.env', '--target', t.url, '--audit-dir', 'audit'], { text: true });
+    expect(run.code).toBe(1);
+    const out = run.stdout;
+    expect(out).toMatch(/^ {2}✓ env file backend\.env \(\d+ keys, changed .* ago\)$/m);
+    expect(out).toMatch(/^ {2}✗ fresh token \(.* old\) got 401: JWT missing 'email' claim$/m);
+    expect(out).toMatch(/^ {6}fix: make email optional/m);
+    expect(out).toMatch(/^Root cause\n {2}1\. the backend requires an "email" claim/m);
+    expect(out).toMatch(/^Doctor found problems: 2 failed, \d+ passed/m);
+    // No evidence under passing checks without --verbose; with it, details appear.
+    expect(out).not.toMatch(/^ {6}• keys: CLERK_API_URL/m);
+    const verbose = await runDoctorCli(world, ['--env-file', 'backend.env', '--target', t.url, '--audit-dir', 'audit', '--verbose'], { text: true });
+    expect(verbose.stdout).toMatch(/^ {6}• keys: CLERK_API_URL/m);
+    expectRedacted(run);
+    expectRedacted(verbose);
+  });
+
+  it('--only runs one check (prerequisites silently); an unreachable target downgrades its checks with the reason', async () => {
+    await writeBackendEnv(world);
+    const only = await runDoctorCli(world, ['--env-file', 'backend.env', '--only', 'keys.pem-matches-jwks']);
+    expect(only.code).toBe(0);
+    expect(only.report!.checks.filter((c) => c.shown).map((c) => c.id)).toEqual(['keys.pem-matches-jwks']);
+    expect(only.report!.summary).toEqual({ pass: 1, warn: 0, fail: 0, skip: 0 });
+
+    const down = await runDoctorCli(world, ['--env-file', 'backend.env', '--target', 'http://127.0.0.1:9', '--only', 'target']);
+    expect(down.code).toBe(1);
+    expect(check(down, 'target.reachable')).toMatchObject({ status: 'fail', outcome: 'refused' });
+    expect(causeIds(down)[0]).toBe('target-down');
+    expect(check(down, 'target.fresh-token')).toMatchObject({ status: 'skip', shown: true, skipReason: expect.stringMatching(/needs target: http:\/\/127\.0\.0\.1:9 is not reachable: connection refused/) });
+  });
+
+  it('usage errors exit 2 with a one-line message', async () => {
+    const bad = await runDoctorCli(world, ['--only', 'nope.check'], { text: true });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--only nope\.check: no such check or branch/);
+    const endpoint = await runDoctorCli(world, ['--endpoint', 'POST jobs'], { text: true });
+    expect(endpoint.code).toBe(2);
+    expect(endpoint.stderr).toMatch(/--endpoint must look like "POST \/jobs"/);
+    const list = await runDoctorCli(world, ['--list'], { text: true });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^server\.restart +the server was started after the env file's last change +\[needs env-file, local-process\]$/m);
+  });
+});

@@ -30,7 +30,7 @@ export function parseCommandArgs<O extends Options>(
   argv: string[],
   options: O,
   config: { allowPositionals?: boolean } = {},
-) {
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: config.allowPositionals ?? false, strict: true });
   } catch (cause) {

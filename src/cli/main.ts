@@ -85,7 +85,9 @@ export async function main(argv: string[], io: MainIO = {}): Promise<ExitCode> {
     return await command.run(ctx);
   } catch (err) {
     if (isHarnessError(err)) {
-      stderr.write(`clerk-harness ${name}: ${redact(err.message)}\n`);
+      // Messages may already name the command ("run: --target ..."); say it once.
+      const message = err.message.startsWith(`${name}: `) ? err.message.slice(name.length + 2) : err.message;
+      stderr.write(`clerk-harness ${name}: ${redact(message)}\n`);
       if (err.hint) stderr.write(`  fix: ${redact(err.hint)}\n`);
       return EXIT.USAGE;
     }

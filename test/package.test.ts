@@ -1,0 +1,43 @@
+/**
+ * The package as a user gets it: the built entry point exports the public API, and the files a
+ * published package needs (the CLI, the suite schema, the audit schema, doctor's tree) are in it.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('package', () => {
+  it('the built entry point exports the public API', async () => {
+    const api = (await import(new URL('../dist/index.js', import.meta.url).href)) as Record<string, unknown>;
+    const functions = [
+      'isHarnessError', 'redact', 'redactDeep', 'redactSecretKey', 'redactToken', 'loadConfig', 'startEmulator', 'newEmulatorSecretKey',
+      'createTokenSource', 'formatToken', 'persistEnvVar', 'persistEnvVars', 'getCase', 'findCase', 'startAttackerJwks',
+      'startReferenceTarget', 'loadSuite', 'buildPlan', 'runPlanWithVitest', 'judge', 'summarise', 'writeReports',
+      'loadAuditValidator', 'auditCheckpoint', 'readAppended', 'checkAcceptedRequest', 'checkRejectedRequest', 'validateAuditFiles',
+      'runDoctor', 'explainInput', 'main', 'HarnessError',
+    ];
+    for (const name of functions) expect(typeof api[name], name).toBe('function');
+    expect(Object.keys(api).sort()).toEqual(
+      [...functions, 'EXIT', 'TOKEN_FORMATS', 'CATALOGUE', 'CASE_IDS', 'FLAWS', 'TARGET_FLAWS', 'DEFAULT_SUITE_FILE', 'SUITE_SCHEMA_FILE', 'RESULT_FORMAT'].sort(),
+    );
+    expect((api.CATALOGUE as unknown[]).length).toBe((api.CASE_IDS as unknown[]).length);
+    expect(api.EXIT).toEqual({ OK: 0, FINDINGS: 1, USAGE: 2, BUG: 3 });
+    // Touch the pure ones with real input.
+    const explain = (api.explainInput as (s: string) => { causes: Array<{ cause: string }> })('Signature has expired');
+    expect(explain.causes[0].cause).toMatch(/expired/);
+    expect((api.redact as (s: string) => string)('sk_test_abcdefghijklmnop1234')).toBe('sk_test_…1234');
+    const suite = (api.loadSuite as (f: string) => { name: string })(api.DEFAULT_SUITE_FILE as string);
+    expect(suite.name).toBe('reference target');
+  });
+
+  it('packs the CLI, its data files and the built code, and nothing private', () => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
+    for (const f of ['bin/clerk-harness.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/suite/auth.spec.js', 'suites/suite.schema.json', 'suites/reference.yaml', 'fixtures/audit.schema.json', 'fixtures/job.json', 'diagnostics/checks.yaml', 'README.md', 'package.json']) {
+      expect(files, f).toContain(f);
+    }
+    expect(files.filter((f) => /^(test|src|logs|reports)\//.test(f) || /\.env(\.local)?$/.test(f))).toEqual([]);
+  });
+});

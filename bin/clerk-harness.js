@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// "node --": Node 20 inspects a --env-file flag anywhere on its command line (nodejs/node#54232)
+// and exits 9 when the file is missing; "--" keeps our own --env-file (doctor, target) ours.
 // Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `prepare` on `npm ci`).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

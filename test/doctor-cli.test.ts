@@ -20,7 +20,7 @@ let url: string;
 
 /** Start server-main.js with an env file; resolves with its URL once it prints `listening on`. */
 function startServer(envFile: string, cwd: string): Promise<string> {
-  const child = spawn(process.execPath, [SERVER_MAIN, '--env-file', envFile], { cwd, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--', SERVER_MAIN, '--env-file', envFile], { cwd, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
   server = child;
   let out = '';
   let err = '';
@@ -93,5 +93,20 @@ describe('doctor and a server started before its env file changed', () => {
     expect(res.stdout).toMatch(/--env-file {5}the BACKEND's env file/);
     expect(res.stdout).toMatch(/harness config the harness's OWN CLERK_SECRET_KEY/);
     expect(res.stdout).toMatch(/"schema":"clerk-harness\/doctor@1"/);
+  });
+});
+
+describe('doctor through the installed binary', () => {
+  it('diagnoses a missing --env-file itself (Node must not intercept the flag)', async () => {
+    const bin = fileURLToPath(new URL('../bin/clerk-harness.js', import.meta.url));
+    const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      // Executed through its shebang, as npx and a global install run it.
+      const child = spawn(bin, ['doctor', '--env-file', 'no-such.env', '--target', 'http://127.0.0.1:9', '--only', 'env'], { env: { PATH: process.env.PATH, NO_COLOR: '1' } });
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(res.code).toBe(1);
+    expect(res.out).toMatch(/env file does not exist/);
   });
 });

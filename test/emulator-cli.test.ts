@@ -93,6 +93,6 @@ describe('clerk-harness emulator', () => {
   it('a bad flag is a usage error', async () => {
     const r = await runCli(['emulator', '--fault', '42'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('clerk-harness emulator: emulator: --fault "42" must look like 429x2,retry-after=1 or 503');
+    expect(r.stderr.split('\n')[0]).toBe('clerk-harness emulator: --fault "42" must look like 429x2,retry-after=1 or 503');
   });
 });

@@ -174,6 +174,6 @@ describe('mint reliability and errors', () => {
   it('rejects bad flags before any network call', async () => {
     const r = await mint(['--format', 'yaml']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('clerk-harness mint: mint: --format must be one of bare, json, bash, powershell, dotenv, got "yaml"\n');
+    expect(r.stderr).toBe('clerk-harness mint: --format must be one of bare, json, bash, powershell, dotenv, got "yaml"\n');
   });
 });

@@ -40,7 +40,7 @@ afterAll(async () => {
 
 /** Start a process and wait for its `listening on URL` line (or its exit). */
 function start(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, args, { cwd: dir, env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--', ...args], { cwd: dir, env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   let err = '';

@@ -25,7 +25,7 @@ export interface CliOptions {
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, ['--', BIN, ...args], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH, NO_COLOR: '1', CLERK_TELEMETRY_DISABLED: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -58,7 +58,7 @@ export interface RunningCli {
 
 /** Start a long-running CLI command (e.g. `emulator`); the caller must stop() it. */
 export function startCli(args: string[], options: Omit<CliOptions, 'input' | 'timeoutMs'> = {}): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, ['--', BIN, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,4 +11,8 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(2);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// The outcome is decided. A request the Clerk SDK cannot abort (a Clerk API that accepted the
+// connection and never answered) must not hold the process open: leave 1 s for output, then go.
+setTimeout(() => process.exit(code), 1000).unref();

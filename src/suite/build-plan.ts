@@ -17,7 +17,7 @@ export interface BuildPlanInput {
 /** The public key Clerk (or the emulator) signs with, from the Backend API JWKS: public material. */
 async function publicKeyFromJwks(apiUrl: string, secretKey: string): Promise<string | undefined> {
   try {
-    const res = await fetch(new URL('/v1/jwks', apiUrl), { headers: { authorization: `Bearer ${secretKey}` } });
+    const res = await fetch(`${apiUrl.replace(/\/+$/, '')}/v1/jwks`, { headers: { authorization: `Bearer ${secretKey}` }, signal: AbortSignal.timeout(10_000) });
     if (!res.ok) return undefined;
     const jwk = ((await res.json()) as { keys?: JWK[] }).keys?.find((k) => k.kty === 'RSA');
     if (!jwk) return undefined;

@@ -56,7 +56,8 @@ export function planCases(catalogue: CaseDef[], suite: Suite, extraSkips: Record
     (c) => (!suite.cases.include || suite.cases.include.some((s) => matches(s, c))) && !suite.cases.exclude.some((s) => matches(s, c)),
   );
   // Cases that may wait for a genuine token to expire run last, so the wait overlaps the others.
-  chosen.sort((a, b) => Number(a.needs.includes('expired-real-token')) - Number(b.needs.includes('expired-real-token')));
+  const waits = (c: CaseDef) => Number(c.needs.includes('expired-real-token') || (c.needsAnyOf ?? []).includes('expired-real-token'));
+  chosen.sort((a, b) => waits(a) - waits(b));
   return chosen.map((c) => ({
     id: c.id,
     expect: suite.cases.expect[c.id] ?? c.expect,

@@ -61,7 +61,8 @@ export async function startPlan(plan: RunPlan, options: VitestRunOptions): Promi
       maxWorkers: 1,
       fileParallelism: false,
       sequence: { concurrent: false, shuffle: false },
-      testTimeout: Math.max(30_000, plan.suite.timeoutMs * 3 + 10_000),
+      // Against real Clerk the expired-token case may wait up to ~50 s for its genuine token to age.
+      testTimeout: Math.max(30_000, plan.suite.timeoutMs * 3 + 10_000) + (plan.mode === 'clerk' ? 60_000 : 0),
       hookTimeout: 60_000,
       testNamePattern: options.testNamePattern,
       // Findings are the content of the run, not a test-runner failure worth a stack trace.

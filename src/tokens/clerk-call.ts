@@ -15,6 +15,8 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Longest Retry-After honoured, in seconds; a longer one fails at once. Default 10. */
   maxRetryAfterSeconds?: number;
+  /** Longest wait for one answer, in ms; a server that accepts but never answers fails. Default 15000. */
+  timeoutMs?: number;
   /** Injectable for tests. */
   sleep?: (ms: number) => Promise<unknown>;
   /** Called before each retry (for logs): what happened and how long we wait. */
@@ -48,7 +50,7 @@ type Outcome =
   | { kind: 'fail'; error: Error }
   | { kind: 'unreachable'; message: string };
 
-function classify(err: unknown, attempt: number, ctx: CallContext, options: Required<Omit<RetryOptions, 'sleep' | 'onRetry'>>): Outcome {
+function classify(err: unknown, attempt: number, ctx: CallContext, options: Required<Omit<RetryOptions, 'sleep' | 'onRetry' | 'timeoutMs'>>): Outcome {
   if (!isClerkAPIResponseError(err)) return { kind: 'fail', error: err as Error };
   const status = err.status as number | undefined;
   const first = err.errors[0];
@@ -113,6 +115,16 @@ async function unreachable(ctx: CallContext, message: string, attempts: number, 
   });
 }
 
+class CallTimeout extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CallTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Run `fn` with the retry policy; throws HarnessError or ClerkCallError (4xx for the caller). */
 export async function callClerk<T>(ctx: CallContext, fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const policy = {
@@ -121,10 +133,17 @@ export async function callClerk<T>(ctx: CallContext, fn: () => Promise<T>, optio
     maxRetryAfterSeconds: options.maxRetryAfterSeconds ?? 10,
   };
   const wait = options.sleep ?? ((ms: number) => sleep(ms));
+  const timeoutMs = options.timeoutMs ?? 15_000;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await fn();
+      return await withTimeout(fn(), timeoutMs);
     } catch (err) {
+      if (err instanceof CallTimeout) {
+        // The SDK's request cannot be aborted; a hung server will not answer a retry either.
+        throw new HarnessError('CLERK_UNREACHABLE', `the Clerk Backend API at ${ctx.apiUrl} did not answer within ${timeoutMs / 1000} s while trying to ${ctx.action}`, {
+          hint: 'check CLERK_API_URL points at Clerk (https://api.clerk.com) or a running `clerk-harness emulator`, not at another service',
+        });
+      }
       const outcome = classify(err, attempt, ctx, policy);
       if (outcome.kind === 'fail') throw outcome.error;
       if (outcome.kind === 'unreachable') throw await unreachable(ctx, outcome.message, attempt, err);

@@ -226,6 +226,16 @@ describe('planNext on the real tree (diagnostics/checks.yaml)', () => {
     expect(blocked.skip).toEqual([{ id: 'keys.pem-matches-jwks', reason: expect.stringMatching(/keys\.pem/), shown: true }]);
   });
 
+  it('a required check that only warned without routing here (JWKS unreachable) blocks the check', () => {
+    const known = { 'env.file': 'found', 'clerk.config': 'ready', 'clerk.api': 'accepted', 'keys.pem': 'parsed', 'keys.jwks': 'unreachable' };
+    const plan = planNext(tree, input(known, {}, ['keys.pem-matches-jwks']));
+    expect(plan.run).not.toContain('keys.pem-matches-jwks');
+    expect(plan.skip).toEqual([{ id: 'keys.pem-matches-jwks', reason: 'needs keys.jwks to pass (it was unreachable)', shown: true }]);
+    // A warning that routes here still lets it run (PEM usable only after expanding \n escapes).
+    const escaped = planNext(tree, input({ ...known, 'keys.pem': 'escaped-only', 'keys.jwks': 'fetched' }, {}, ['keys.pem-matches-jwks']));
+    expect(escaped.run).toEqual(['keys.pem-matches-jwks']);
+  });
+
   it('--only a branch name selects the whole branch', () => {
     const scope = scopeOf(tree, ['audit']);
     for (const id of branch('audit')) expect(scope.has(id)).toBe(true);

@@ -44,7 +44,8 @@ function checkVariable(spec: VariableSpec, env: EnvMap): void {
   const validate = validators.get(spec.name)!;
   const value: string = entry.value;
   if (validate(value) !== true) {
-    const shown = spec.secret ? '' : ` (got "${value.length > 60 ? value.slice(0, 57) + '...' : value}")`;
+    const oneLine = value.replace(/\r?\n/g, '\\n');
+    const shown = spec.secret ? '' : ` (got "${oneLine.length > 60 ? oneLine.slice(0, 57) + '...' : oneLine}")`;
     throw new HarnessError('CONFIG_INVALID', `${where} is not well-formed${shown}`, { hint: spec.fix });
   }
 }

@@ -65,8 +65,9 @@ export const VARIABLES: VariableSpec[] = [
   {
     name: 'CLERK_JWT_KEY',
     description: 'PEM public key for networkless verification (Dashboard → API keys → Show JWT public key).',
-    schema: { type: 'string', pattern: '-----BEGIN PUBLIC KEY-----' },
-    fix: 'paste the whole PEM including the BEGIN/END lines, in double quotes, newlines kept or written as \\n',
+    schema: { type: 'string', pattern: '-----BEGIN PUBLIC KEY-----', not: { pattern: 'PRIVATE KEY' } },
+    fix: 'paste the PUBLIC key (never a private key) including the BEGIN/END lines, in double quotes, newlines kept or written as \\n',
+    secret: true, // a pasted private key must not be echoed
   },
 ];
 

@@ -82,7 +82,13 @@ export function planNext(tree: Tree, input: PlanInput): Plan {
       add({ id, reason: needReason ?? `not reached (${why})`, shown: needReason !== undefined || wanted.has(id) });
       continue;
     }
-    const unmet = spec.requires.find((r) => !['pass', 'warn'].includes(decided.get(r)?.status ?? 'skip'));
+    // A required check must have passed, or warned with an outcome that still routes here (a
+    // warning that produced no facts, e.g. a JWKS that could not be fetched, does not count).
+    const satisfied = (r: string) => {
+      const d = decided.get(r);
+      return d?.status === 'pass' || (d?.status === 'warn' && routes(tree, r, id, d));
+    };
+    const unmet = spec.requires.find((r) => !satisfied(r));
     if (unmet) {
       const d = decided.get(unmet);
       add({ id, reason: needReason ?? `needs ${unmet} to pass (it was ${d?.outcome ?? d?.status ?? 'not run'})`, shown: needReason !== undefined || wanted.has(id) });

@@ -43,6 +43,10 @@ function rewrap(value: string): string {
 
 export function parsePem(value: string): PemParse {
   const v = value.trim();
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v)) {
+    // createPublicKey would derive the public half and "parse" it; a verifier must never hold this.
+    return { ok: false, error: 'it is a PRIVATE key: paste the PUBLIC key (Dashboard → API keys → Show JWT public key) and remove the private key from the file' };
+  }
   const real = v.includes('\n');
   const escaped = v.includes('\\n');
   const direct = tryParse(v);

@@ -25,6 +25,7 @@ const results: CaseResult[] = [
   },
   { ...base, caseId: 'missing-header', expect: 'rejected', severity: 'medium', verdict: 'finding', message: '403 where 401 is right', hint: 'FastAPI' },
   { ...base, caseId: 'template-token', expect: 'accepted', severity: 'medium', verdict: 'skip', message: 'skipped', skipReason: 'no template configured' },
+  { ...base, caseId: 'expired-token', expect: 'rejected', severity: 'high', verdict: 'error', message: 'Test timed out in 30000ms' },
 ];
 
 const report = (failOn: 'critical' | 'low') =>
@@ -42,9 +43,10 @@ const report = (failOn: 'critical' | 'low') =>
 
 describe('reports', () => {
   it('counts verdicts and decides status from the threshold', () => {
-    expect(report('low').summary).toMatchObject({ total: 4, passed: 1, findings: 2, failing: 2, skipped: 1, bySeverity: { critical: 1, medium: 1 } });
-    expect(report('low').status).toBe('failed');
-    const critOnly = summarise({ ...report('critical'), results: results.filter((r) => r.caseId !== 'alg-none-lower') });
+    expect(report('low').summary).toMatchObject({ total: 5, passed: 1, findings: 2, failing: 2, skipped: 1, errors: 1, bySeverity: { critical: 1, medium: 1 } });
+    expect(report('low').status).toBe('error');
+    const critOnly = summarise({ ...report('critical'), results: results.filter((r) => r.caseId !== 'alg-none-lower' && r.verdict !== 'error') });
+    expect(summarise({ ...report('low'), results: results.filter((r) => r.verdict !== 'error') }).status).toBe('failed');
     expect(critOnly.status).toBe('passed');
   });
 
@@ -53,9 +55,10 @@ describe('reports', () => {
     const files = await writeReports(report('low'), dir);
     const json = JSON.parse(readFileSync(files.json, 'utf8'));
     expect(json.format).toBe('clerk-harness/result@1');
-    expect(json.results).toHaveLength(4);
+    expect(json.results).toHaveLength(5);
     const md = readFileSync(files.markdown, 'utf8');
-    expect(md).toMatch(/## clerk-harness: demo <suite> — ❌ failed/);
+    expect(md).toMatch(/## clerk-harness: demo <suite> — 💥 could not complete/);
+    expect(md).toMatch(/### Errors[\s\S]*`expired-token` \| Test timed out/);
     expect(md).toMatch(/\| \*\*critical\*\* \| POST \/jobs \| `alg-none-lower`/);
     const html = readFileSync(files.html, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
@@ -73,7 +76,8 @@ describe('reports', () => {
     expect(out.indexOf('CRITICAL')).toBeLessThan(out.indexOf('MEDIUM'));
     expect(out).toMatch(/fix: pin algorithms/);
     expect(out).toMatch(/template-token: no template configured/);
-    expect(out).toMatch(/FAILED: 2 findings at or above low/);
+    expect(out).toMatch(/ERRORS \(the test could not complete\)\n  ✗ POST \/jobs · expired-token: Test timed out in 30000ms/);
+    expect(out).toMatch(/ERROR: the run could not complete/);
     expect(out).not.toContain(TOKEN);
     expect(out).not.toContain(SECRET);
   });

@@ -158,6 +158,28 @@ describe('configuration and transport errors exit 2 with one clear line', () => 
     expect(res.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a suite of your own with no target, a bad --reporter or -t, an unknown case or audit token', async () => {
+    const cwd = workdir();
+    writeFileSync(path.join(cwd, 'mine.yaml'), 'name: mine\naudit: false\nendpoints:\n  - method: GET\n    path: /me\n');
+    const noTarget = await runCli(['run', '--suite', 'mine.yaml'], { cwd, env: env() });
+    expect(noTarget.code).toBe(2);
+    expect(noTarget.stderr).toMatch(/^clerk-harness run: no target for suite mine\.yaml: set TARGET_URL, --target/);
+    const reporter = await runCli(['run', '--reporter', 'nope'], { cwd, env: env() });
+    expect(reporter.stderr).toMatch(/--reporter must be one of default, verbose/);
+    const regex = await runCli(['run', '-t', '('], { cwd, env: env() });
+    expect(regex.stderr).toMatch(/-t\/--filter is not a valid regular expression/);
+    writeFileSync(path.join(cwd, 'skip.yaml'), 'name: s\ncases:\n  skip:\n    alg-nope: x\nendpoints:\n  - method: GET\n    path: /me\n');
+    const unknownCase = await runCli(['run', '--suite', 'skip.yaml', '--embedded'], { cwd, env: env() });
+    expect(unknownCase.stderr).toMatch(/cases\.skip names unknown case "alg-nope"/);
+    writeFileSync(path.join(cwd, 'token.yaml'), 'name: t\naudit:\n  path: logs/{HH}.jsonl\nendpoints:\n  - method: GET\n    path: /me\n');
+    const badToken = await runCli(['run', '--suite', 'token.yaml', '--embedded'], { cwd, env: env() });
+    expect(badToken.stderr).toMatch(/audit path pattern "logs\/\{HH\}\.jsonl" has an unknown token \{HH\}/);
+    for (const r of [reporter, regex, unknownCase, badToken]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/\n\s+at |embedded default/); // nothing started, no stack
+    }
+  });
+
   it('a wrong flag and a bad --fail-on', async () => {
     const a = await runCli(['run', '--nope'], { cwd: workdir(), env: env() });
     expect(a.code).toBe(2);

@@ -28,6 +28,12 @@ export function renderMarkdown(report: RunReport): string {
     }
     out.push('');
   }
+  const errored = report.results.filter((r) => r.verdict === 'error');
+  if (errored.length) {
+    out.push('### Errors (tests that could not complete)', '', '| endpoint | case | error |', '|---|---|---|');
+    for (const r of errored) out.push(`| ${cell(r.request)} | \`${r.caseId}\` | ${cell(r.message)} |`);
+    out.push('');
+  }
   const skipped = report.results.filter((r) => r.verdict === 'skip');
   if (skipped.length) {
     out.push('<details><summary>Skipped cases</summary>', '', '| endpoint | case | reason |', '|---|---|---|');

@@ -19,6 +19,11 @@ export function renderTerminalSummary(report: RunReport, color: boolean, reportF
     for (const a of f.audit ?? []) out.push(p.dim(`      audit ${a.field}: ${a.message}`));
     if (f.hint) out.push(`      fix: ${f.hint}`);
   }
+  const errored = report.results.filter((r) => r.verdict === 'error');
+  if (errored.length) {
+    out.push('', p.red(p.bold('ERRORS (the test could not complete)')));
+    for (const r of errored) out.push(`  ✗ ${r.request} · ${r.caseId}: ${r.message}`);
+  }
   const skips = report.results.filter((r) => r.verdict === 'skip');
   if (skips.length) {
     const reasons = new Map<string, string[]>();

@@ -58,15 +58,16 @@ interface RawEndpoint {
 }
 
 /** Load, validate and normalise a suite file (YAML or JSON). Errors name file, line and field. */
-export function loadSuite(file: string): Suite {
-  const abs = path.resolve(file);
+export function loadSuite(file: string, options: { cwd?: string } = {}): Suite {
+  const cwd = options.cwd ?? process.cwd();
+  const abs = path.resolve(cwd, file);
   if (!existsSync(abs)) {
     throw new HarnessError('FIXTURE_MISSING', `suite file ${file} does not exist`, { hint: 'pass --suite with a path to a .yaml or .json suite (see suites/reference.yaml)' });
   }
   const text = readFileSync(abs, 'utf8');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const rel = path.relative(process.cwd(), abs) || abs;
+  const rel = path.relative(cwd, abs) || abs;
   if (doc.errors.length) {
     const err = doc.errors[0];
     const line = lineCounter.linePos(err.pos[0]).line;
@@ -83,12 +84,12 @@ export function loadSuite(file: string): Suite {
     const node = keys.length ? doc.getIn(keys, true) : doc.contents;
     const offset = isNode(node) && node.range ? node.range[0] : 0;
     const line = lineCounter.linePos(offset).line;
-    throw new HarnessError('SUITE_INVALID', `${rel}:${line}: ${e.field} ${e.message}`, { hint: `the suite format is described by ${path.relative(process.cwd(), SUITE_SCHEMA_FILE)}` });
+    throw new HarnessError('SUITE_INVALID', `${rel}:${line}: ${e.field} ${e.message}`, { hint: `the suite format is described by ${path.relative(cwd, SUITE_SCHEMA_FILE)}` });
   }
-  return normalise(data as Record<string, any>, abs, rel);
+  return normalise(data as Record<string, any>, abs, rel, cwd);
 }
 
-function normalise(raw: Record<string, any>, abs: string, rel: string): Suite {
+function normalise(raw: Record<string, any>, abs: string, rel: string, cwd: string): Suite {
   const dir = path.dirname(abs);
   const defAccepted = asList(raw.defaults?.accepted_status) ?? [200, 201, 202, 204];
   const defRejected = asList(raw.defaults?.rejected_status) ?? [401];
@@ -137,7 +138,9 @@ function normalise(raw: Record<string, any>, abs: string, rel: string): Suite {
     template: raw.template,
     audit: auditRaw
       ? {
-          baseDir: auditRaw.base_dir ? path.resolve(process.cwd(), auditRaw.base_dir) : process.cwd(),
+          // Like every path in a suite, base_dir is relative to the suite file; unset, the target is
+          // assumed to run where the harness runs (the embedded default does).
+          baseDir: auditRaw.base_dir ? path.resolve(dir, auditRaw.base_dir) : cwd,
           pathPattern: auditRaw.path,
           schemaFile: auditRaw.schema ? path.resolve(dir, auditRaw.schema) : undefined,
           waitMs: auditRaw.wait_ms ?? 2000,

@@ -10,6 +10,7 @@ import { startEmbedded } from '../../suite/embedded.js';
 import { DEFAULT_SUITE_FILE, loadSuite } from '../../suite/load.js';
 import { buildPlan } from '../../suite/build-plan.js';
 import { preflight } from '../../suite/preflight.js';
+import { assertSuiteRunnable } from '../../suite/preflight-suite.js';
 import { runPlanWithVitest, startPlan } from '../../suite/vitest-run.js';
 import type { ResultCollector } from '../../report/collector.js';
 import type { Command } from '../command.js';
@@ -17,6 +18,7 @@ import { parseCommandArgs } from '../command.js';
 import { useColor } from '../output.js';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+const REPORTERS = ['default', 'verbose', 'dot', 'tree', 'tap', 'tap-flat', 'github-actions'];
 
 const help = `Usage: clerk-harness run [options]
 
@@ -72,10 +74,27 @@ const command: Command = {
     if (values.target !== undefined && !/^https?:\/\/[^/]/.test(values.target)) {
       throw new HarnessError('USAGE', `run: --target must be an http(s) URL such as http://127.0.0.1:8000, got "${values.target}"`);
     }
-    const suite = loadSuite(values.suite ? path.resolve(ctx.cwd, values.suite) : DEFAULT_SUITE_FILE);
+    if (values.reporter !== undefined && !REPORTERS.includes(values.reporter)) {
+      throw new HarnessError('USAGE', `run: --reporter must be one of ${REPORTERS.join(', ')}, got "${values.reporter}"`);
+    }
+    if (values.filter !== undefined) {
+      try {
+        new RegExp(values.filter);
+      } catch (err) {
+        throw new HarnessError('USAGE', `run: -t/--filter is not a valid regular expression: ${(err as Error).message}`);
+      }
+    }
+    const suite = loadSuite(values.suite ? path.resolve(ctx.cwd, values.suite) : DEFAULT_SUITE_FILE, { cwd: ctx.cwd });
+    await assertSuiteRunnable(suite);
     const reportsDir = path.resolve(ctx.cwd, values.reports ?? 'reports');
     let config = loadConfig({ cwd: ctx.cwd, environment: ctx.env });
     const targetUrl = values.target ?? config.targetUrl ?? suite.baseUrl;
+    if (targetUrl === undefined && values.suite !== undefined && !values.embedded) {
+      // The embedded reference target only makes sense for the default suite; your suite needs your API.
+      throw new HarnessError('CONFIG_MISSING', `run: no target for suite ${values.suite}: set TARGET_URL, --target, or target.base_url in the suite`, {
+        hint: 'e.g. --target http://127.0.0.1:8000 (add --embedded to run it against the bundled reference target on purpose)',
+      });
+    }
     const embedded = values.embedded || targetUrl === undefined;
 
     if (!embedded) {

@@ -116,6 +116,17 @@ describe('each deliberate flaw is caught by the case meant for it and fails the 
   }, 60_000);
 });
 
+describe('flaws change only the cases meant for them (no collateral findings)', () => {
+  it('accept-no-exp + allow-alg-none + accept-expired over the whole catalogue', async () => {
+    const flaws: TargetFlaw[] = ['accept-no-exp', 'allow-alg-none', 'accept-expired'];
+    const run = await runAgainst(flaws);
+    expect(run.code).toBe(1);
+    const findings = run.report.results.filter((r) => r.verdict === 'finding').map((r) => r.caseId).sort();
+    expect(findings).toEqual(flaws.flatMap((f) => FLAWS[f].caughtBy).sort());
+    expect(run.report.results.filter((r) => r.verdict === 'error')).toEqual([]);
+  }, 90_000);
+});
+
 describe('configuration and transport errors exit 2 with one clear line', () => {
   const env = () => ({ CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey });
 

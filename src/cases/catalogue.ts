@@ -38,15 +38,3 @@ export function getCase(id: string, where = 'case id'): CaseDef {
     hint: `valid case ids: ${CASE_IDS.join(', ')}`,
   });
 }
-
-/**
- * Cases selected by ids and/or tags (a case is in if its id is listed OR it has a listed tag; with
- * neither list, every case is in), minus the `skip` ids. Unknown ids are USAGE errors.
- */
-export function selectCases(selection: { ids?: string[]; tags?: string[]; skip?: string[] } = {}): CaseDef[] {
-  const ids = new Set((selection.ids ?? []).map((id) => getCase(id).id));
-  const tags = new Set(selection.tags ?? []);
-  const skipped = new Set((selection.skip ?? []).map((id) => getCase(id).id));
-  const all = ids.size === 0 && tags.size === 0;
-  return CATALOGUE.filter((c) => !skipped.has(c.id) && (all || ids.has(c.id) || c.tags.some((t) => tags.has(t))));
-}

@@ -3,11 +3,8 @@
  * for the listening socket's inode, then /proc/<pid>/fd for the process holding it; falls back to
  * `ss -ltnpH` when /proc fds are not readable (other users' processes).
  */
-import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { promisify } from 'node:util';
 
-const run = promisify(execFile);
 
 export interface ListeningProcess {
   pid: number;
@@ -62,9 +59,16 @@ async function pidsHolding(inodes: Set<string>, procRoot: string): Promise<numbe
   return pids;
 }
 
+/** zx for the shell work (Linux only, where bash is), loaded when doctor first needs it. */
+async function shell() {
+  const { $ } = await import('zx');
+  return $({ quiet: true, nothrow: true, timeout: '3s' });
+}
+
 async function pidsFromSs(port: number): Promise<number[]> {
   try {
-    const { stdout } = await run('ss', ['-ltnpH', `sport = :${port}`], { timeout: 3000 });
+    const sh = await shell();
+    const { stdout } = await sh`ss -ltnpH ${`sport = :${port}`}`;
     return [...new Set([...stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
   } catch {
     return [];
@@ -75,7 +79,8 @@ let ticksPerSecond: number | undefined;
 async function clockTicks(): Promise<number> {
   if (ticksPerSecond) return ticksPerSecond;
   try {
-    const { stdout } = await run('getconf', ['CLK_TCK'], { timeout: 2000 });
+    const sh = await shell();
+    const { stdout } = await sh`getconf CLK_TCK`;
     ticksPerSecond = Number(stdout.trim()) || 100;
   } catch {
     ticksPerSecond = 100;

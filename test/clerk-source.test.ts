@@ -70,7 +70,7 @@ describe('createTokenSource', () => {
     const byId = await createTokenSource({ ...base, testUserId: 'user_2abcdefghijklmnopqrstuvwxyz0' });
     await expect(byId.mint()).rejects.toMatchObject({
       code: 'CLERK_API',
-      message: `CLERK_TEST_USER_ID user_2abcdefghijklmnopqrstuvwxyz0 does not exist in the Clerk instance at ${emu.url}`,
+      message: `CLERK_TEST_USER_ID user_2abcdefghijklmnopqrstuvwxyz0: no such user in the Clerk instance at ${emu.url}`,
       hint: expect.stringContaining('unset CLERK_TEST_USER_ID'),
     });
     const source = await createTokenSource(base);

@@ -71,6 +71,28 @@ describe('clerk-harness emulator', () => {
     expect(bad.stderr.split('\n')[0]).toBe(`clerk-harness emulator: the emulator at ${env.CLERK_API_URL} rejected the secret key (401 clerk_key_invalid)`);
   });
 
+  it('rotate prints the new PEM and a running emulator rewrites its --write-env file', async () => {
+    const cwd = await mkdtemp(path.join(dir, 'r-'));
+    await writeFile(path.join(cwd, '.env.local'), '# backend\nDATABASE_URL=postgres://x\n');
+    const emu = emulator(['--ephemeral', '--write-env', '.env.local'], cwd);
+    await emu.waitFor(/Press Ctrl-C/);
+    const before = parse(await readFile(path.join(cwd, '.env.local'), 'utf8'));
+    const rotated = await runCli(['emulator', 'rotate'], { cwd, env: { CLERK_API_URL: before.CLERK_API_URL, CLERK_SECRET_KEY: before.CLERK_SECRET_KEY } });
+    expect(rotated.code).toBe(0);
+    const printed = parse(rotated.stdout.split('\n').filter((l) => l.startsWith('CLERK_')).join('\n'));
+    expect(printed.CLERK_JWT_KEY).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+    expect(printed.CLERK_JWT_KEY).not.toBe(before.CLERK_JWT_KEY);
+    const after = parse(await readFile(path.join(cwd, '.env.local'), 'utf8'));
+    expect(after.CLERK_JWT_KEY).toBe(printed.CLERK_JWT_KEY);
+    expect(after.CLERK_PEM_PUBLIC_KEY).toBe(printed.CLERK_JWT_KEY);
+    expect(after.DATABASE_URL).toBe('postgres://x');
+    expect(after.CLERK_SECRET_KEY).toBe(before.CLERK_SECRET_KEY);
+    // The new PEM verifies what the emulator signs now.
+    const minted = await runCli(['mint'], { cwd, env: { CLERK_API_URL: before.CLERK_API_URL, CLERK_SECRET_KEY: before.CLERK_SECRET_KEY } });
+    await expect(verifyToken(minted.stdout.trim(), { jwtKey: after.CLERK_JWT_KEY })).resolves.toMatchObject({ sub: expect.stringMatching(/^user_/) });
+    expect(emu.stderr()).toMatch(/key rotated: new kid ins_\w{27}; updated CLERK_PEM_PUBLIC_KEY and CLERK_JWT_KEY in \.env\.local/);
+  });
+
   it('--write-env keeps the file\'s other lines and the key file keeps key and secret across restarts', async () => {
     const cwd = await mkdtemp(path.join(dir, 'w-'));
     await writeFile(path.join(cwd, '.env.local'), '# my backend\r\nDATABASE_URL=postgres://x\r\nCLERK_SECRET_KEY=sk_test_oldoldold1\r\n');

@@ -134,7 +134,7 @@ describe('mint --exec', () => {
   it('a command that does not exist is a usage error', async () => {
     const r = await mint(['--exec', '--', 'clerk-harness-no-such-command']);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('clerk-harness mint: mint --exec: cannot start "clerk-harness-no-such-command": command not found');
+    expect(r.stderr.split('\n')[0]).toBe('clerk-harness mint: --exec: cannot start "clerk-harness-no-such-command": command not found');
   });
 });
 

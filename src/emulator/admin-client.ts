@@ -36,7 +36,7 @@ async function admin<T>(apiUrl: string, secretKey: string, method: string, route
   throw new HarnessError('CLERK_API', `the emulator at ${apiUrl} refused: ${res.status} ${first?.code ?? ''} ${first?.long_message ?? ''}`.trim());
 }
 
-export function rotateRemoteKey(apiUrl: string, secretKey: string): Promise<{ kid: string }> {
+export function rotateRemoteKey(apiUrl: string, secretKey: string): Promise<{ kid: string; public_pem: string }> {
   return admin(apiUrl, secretKey, 'POST', '/rotate');
 }
 

@@ -39,7 +39,10 @@ export const ADMIN_ROUTES: Route[] = [
       return { object: 'signed_jwt', jwt: core.sign(header, payload) };
     },
   },
-  { method: 'POST', path: new RegExp(`^${P}/rotate$`), handle: async ({ core }) => ({ object: 'key', kid: (await core.rotateKey()).kid }) },
+  { method: 'POST', path: new RegExp(`^${P}/rotate$`), handle: async ({ core }) => {
+    const key = await core.rotateKey();
+    return { object: 'key', kid: key.kid, public_pem: key.publicPem };
+  } },
   {
     method: 'POST',
     path: new RegExp(`^${P}/faults$`),

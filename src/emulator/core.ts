@@ -14,6 +14,8 @@ export interface CoreOptions {
   keyFile?: string;
   authorizedParty?: string;
   clockOffsetSeconds?: number;
+  /** Told about every rotation, whoever asked for it (the CLI rewrites its --write-env file). */
+  onKeyRotated?: (key: KeyMaterial) => void | Promise<void>;
 }
 
 export class EmulatorCore {
@@ -26,8 +28,10 @@ export class EmulatorCore {
   private key: KeyMaterial;
   private readonly keyFile?: string;
   private readonly offsetMs: number;
+  private readonly onKeyRotated?: CoreOptions['onKeyRotated'];
 
   constructor(options: CoreOptions) {
+    this.onKeyRotated = options.onKeyRotated;
     this.key = options.key;
     this.secretKey = options.secretKey;
     this.keyFile = options.keyFile;
@@ -62,6 +66,7 @@ export class EmulatorCore {
     const next = await generateKeyMaterial();
     if (this.keyFile) await saveKeyFile(this.keyFile, next, this.secretKey);
     this.key = next;
+    await this.onKeyRotated?.(next);
     return next;
   }
 

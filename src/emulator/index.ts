@@ -46,6 +46,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     keyFile: options.keyFile,
     authorizedParty: options.authorizedParty,
     clockOffsetSeconds: options.clockOffsetSeconds,
+    onKeyRotated: options.onKeyRotated,
   });
   const now = core.nowMs();
   for (const t of options.templates ?? []) core.store.createTemplate({ ...t, claims: t.claims ?? {} }, now);

@@ -21,6 +21,8 @@ export interface EmulatorOptions {
   templates?: Array<{ name: string; claims?: Record<string, unknown>; lifetime?: number; allowed_clock_skew?: number }>;
   /** Shift the emulator's clock (seconds added to Date.now()) to reproduce clock skew. */
   clockOffsetSeconds?: number;
+  /** Called after every key rotation (programmatic or through the admin route). */
+  onKeyRotated?: (key: SigningKey) => void | Promise<void>;
   /** Silence request logging (default: silent in-process; the CLI logs one line a request). */
   log?: (line: string) => void;
 }
@@ -73,7 +75,7 @@ export interface Emulator {
  *   GET  /__emulator/info    -> {object:'emulator', issuer, kid, publishable_key, jwks_url}
  *   POST /__emulator/sign    {header, payload} -> {jwt}   (signed with the current key, header.kid
  *                             defaulting to the current kid; used by the runner in another process)
- *   POST /__emulator/rotate  -> {kid}
+ *   POST /__emulator/rotate  -> {kid, public_pem}
  *   POST /__emulator/faults  {status, count, retry_after_seconds?, path_pattern?} -> {ok:true}
  */
 export const EMULATOR_ADMIN_PREFIX = '/__emulator';

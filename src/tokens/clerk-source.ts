@@ -15,6 +15,8 @@ export interface TokenSourceConfig {
   apiUrl: string;
   secretKey: string;
   testUserId?: string;
+  /** Where testUserId came from, for messages (default CLERK_TEST_USER_ID). */
+  testUserIdFrom?: string;
   testUserEmail: string;
   retry?: RetryOptions;
 }
@@ -40,10 +42,12 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
       return (await call(`get the test user ${id}`, () => clerk.users.getUser(id))).id;
     } catch (err) {
       if (!(err instanceof ClerkCallError) || err.status !== 404) throw err instanceof ClerkCallError ? clerkCallToHarnessError(err, context(`get user ${id}`)) : err;
-      throw new HarnessError('CLERK_API', `CLERK_TEST_USER_ID ${id} does not exist in the Clerk instance at ${apiUrl}`, {
+      const from = config.testUserIdFrom ?? 'CLERK_TEST_USER_ID';
+      const drop = from.startsWith('--') ? `leave out ${from}` : `unset ${from}`;
+      throw new HarnessError('CLERK_API', `${from} ${id}: no such user in the Clerk instance at ${apiUrl}`, {
         hint: emulator
-          ? 'the emulator keeps users in memory only: unset CLERK_TEST_USER_ID and the harness creates CLERK_TEST_USER_EMAIL'
-          : 'copy an existing user id from Clerk Dashboard → Users, or unset CLERK_TEST_USER_ID to use CLERK_TEST_USER_EMAIL',
+          ? `the emulator keeps users in memory only: ${drop} and the harness creates CLERK_TEST_USER_EMAIL`
+          : `copy an existing user id from Clerk Dashboard → Users, or ${drop} to use CLERK_TEST_USER_EMAIL`,
       });
     }
   }

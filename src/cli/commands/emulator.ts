@@ -125,8 +125,17 @@ async function runSubcommand(ctx: CommandContext, sub: string, values: Record<st
   const target = await remoteTarget(ctx, values as { url?: string; 'secret-key'?: string });
   const { injectRemoteFault, rotateRemoteKey } = await import('../../emulator/admin-client.js');
   if (sub === 'rotate') {
-    const { kid } = await rotateRemoteKey(target.url, target.secretKey);
-    ctx.stdout.write(`rotated the key of ${target.url}: new kid ${kid}\nBackends that pin CLERK_JWT_KEY / CLERK_PEM_PUBLIC_KEY now reject new tokens until they get the new PEM.\n`);
+    const { kid, public_pem: pem } = await rotateRemoteKey(target.url, target.secretKey);
+    const { formatEnvValue } = await import('../../tokens/env-persist.js');
+    ctx.stdout.write(
+      [
+        `rotated the key of ${target.url}: new kid ${kid}`,
+        'Backends that pin CLERK_JWT_KEY / CLERK_PEM_PUBLIC_KEY now reject new tokens until they get the new PEM',
+        '(a running `clerk-harness emulator --write-env FILE` has updated FILE) and are restarted:',
+        `CLERK_PEM_PUBLIC_KEY=${formatEnvValue(pem)}`,
+        `CLERK_JWT_KEY=${formatEnvValue(pem)}`,
+      ].join('\n') + '\n',
+    );
     return EXIT.OK;
   }
   if (values.status === undefined) throw new HarnessError('USAGE', 'emulator fault: --status is required (e.g. --status 429)');
@@ -180,7 +189,14 @@ const command: Command = {
       import('../../tokens/env-persist.js'),
       import('../../tokens/local-emulator.js'),
     ]);
+    const writeEnv = values['write-env'] ? path.resolve(ctx.cwd, values['write-env']) : undefined;
     const emu = await startEmulator({
+      // A rotation (from `emulator rotate` or --rotate) keeps the --write-env file true.
+      onKeyRotated: async (key) => {
+        if (!writeEnv) return;
+        await persistEnvVars(writeEnv, { CLERK_PEM_PUBLIC_KEY: key.publicPem, CLERK_JWT_KEY: key.publicPem });
+        log?.(`key rotated: new kid ${key.kid}; updated CLERK_PEM_PUBLIC_KEY and CLERK_JWT_KEY in ${values['write-env']} (restart backends that pin the PEM)`);
+      },
       port,
       keyFile,
       secretKey: values['secret-key'],
@@ -200,8 +216,8 @@ const command: Command = {
       const lines = Object.entries(env).map(([k, v]) => `${k}=${formatEnvValue(v)}`);
       const out: string[] = [`Clerk emulator listening on ${emu.url}  (kid ${emu.currentKey().kid}${keyFile ? `, key file ${path.relative(ctx.cwd, keyFile) || keyFile}` : ', ephemeral key'})`];
       if (values.template?.length) out.push(`JWT templates: ${(values.template ?? []).map((t) => parseTemplate(t).name).join(', ')}`);
-      if (values['write-env']) {
-        const result = await persistEnvVars(path.resolve(ctx.cwd, values['write-env']), env);
+      if (writeEnv) {
+        const result = await persistEnvVars(writeEnv, env);
         const replaced = Object.values(result.actions).filter((a) => a === 'replaced').length;
         out.push(`Wrote ${lines.length} variables to ${values['write-env']} (${replaced} replaced, ${lines.length - replaced} added; other lines untouched):`);
         out.push(...lines.map((l) => (l.startsWith('CLERK_SECRET_KEY=') ? `CLERK_SECRET_KEY=${redactSecretKey(env.CLERK_SECRET_KEY)}` : l)));

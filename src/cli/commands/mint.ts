@@ -81,13 +81,21 @@ function runWithToken(ctx: CommandContext, cmd: string[], token: string): Promis
       shell: process.platform === 'win32', // .cmd/.bat shims need the shell on Windows
     });
     // Ctrl-C reaches the child through the terminal; we stay alive to report its exit status.
+    // SIGTERM/SIGHUP (a CI timeout, a closed terminal) reach only us: pass them on, never orphan it.
     const ignore = () => undefined;
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', ignore);
-    const done = () => process.off('SIGINT', ignore);
+    process.on('SIGTERM', forward);
+    process.on('SIGHUP', forward);
+    const done = () => {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', forward);
+      process.off('SIGHUP', forward);
+    };
     child.on('error', (err: NodeJS.ErrnoException) => {
       done();
       const why = err.code === 'ENOENT' ? 'command not found' : err.message;
-      reject(new HarnessError('USAGE', `mint --exec: cannot start "${file}": ${why}`, { hint: 'check the command after `--` (it is run without a shell; use sh -c "..." for shell syntax)', cause: err }));
+      reject(new HarnessError('USAGE', `--exec: cannot start "${file}": ${why}`, { hint: 'check the command after `--` (it is run without a shell; use sh -c "..." for shell syntax)', cause: err }));
     });
     child.on('exit', (code, signal) => {
       done();
@@ -123,6 +131,7 @@ const command: Command = {
       apiUrl: config.clerkApiUrl,
       secretKey: config.clerkSecretKey!,
       testUserId: userId ?? config.testUserId,
+      testUserIdFrom: userId ? '--user-id' : 'CLERK_TEST_USER_ID',
       testUserEmail: config.testUserEmail,
     });
     const minted = await source.mint({ template: values.template, expiresInSeconds: expiresIn });

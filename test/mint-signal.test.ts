@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startEmulator } from '../src/emulator/index.js';
+import type { Emulator } from '../src/emulator/types.js';
+import { runCli, startCli } from './helpers/cli.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await startEmulator({});
+});
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+it('mint --exec passes SIGTERM on to the command instead of orphaning it', async () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'mint-signal-'));
+  const pidFile = path.join(cwd, 'child.pid');
+  const cli = startCli(['mint', '--exec', '--', 'sh', '-c', `echo $$ > ${pidFile}; echo started; exec sleep 300`], {
+    cwd,
+    env: { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey },
+  });
+  await cli.waitFor(/started/);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  expect(alive(pid)).toBe(true);
+  const exit = await cli.stop('SIGTERM');
+  expect(exit.code).toBe(1);
+  expect(cli.stderr()).toMatch(/"sh" was killed by SIGTERM \(reported as exit 1\)/);
+  expect(alive(pid)).toBe(false);
+});
+
+it('names --user-id, not CLERK_TEST_USER_ID, when the id given on the command line does not exist', async () => {
+  const r = await runCli(['mint', '--user-id', 'user_doesnotexist123'], { env: { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey } });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/^clerk-harness mint: --user-id user_doesnotexist123: no such user/);
+  expect(r.stderr).toMatch(/leave out --user-id/);
+});

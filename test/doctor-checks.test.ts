@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paint } from '../src/cli/output.js';
 import { envAudience } from '../src/doctor/checks/env-audience.js';
+import { keysPem } from '../src/doctor/checks/keys-pem.js';
 import { envFile } from '../src/doctor/checks/env-file.js';
 import { envFormats } from '../src/doctor/checks/env-formats.js';
 import { envGit } from '../src/doctor/checks/env-git.js';
@@ -20,7 +21,7 @@ import { envKeyMode } from '../src/doctor/checks/env-key-mode.js';
 import { envPlaceholders, envRequiredKeys } from '../src/doctor/checks/env-values.js';
 import { CHECK_MODULES } from '../src/doctor/checks/index.js';
 import { loadDiagnostics } from '../src/doctor/data.js';
-import { executeChecks } from '../src/doctor/executor.js';
+import { executeChecks, toResult } from '../src/doctor/executor.js';
 import { httpExchange } from '../src/doctor/lib/http.js';
 import { parsePem } from '../src/doctor/lib/pem.js';
 import { findListeningProcess } from '../src/doctor/lib/proc.js';
@@ -43,8 +44,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const PRIVATE_PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 function ctx(id: string, options: Partial<CheckContext['options']> = {}, cwd = dir): CheckContext {
   return {
@@ -86,7 +88,6 @@ describe('env checks on real env files', () => {
   it.each([
     ['a publishable key as the secret key', { CLERK_SECRET_KEY: 'pk_test_abcdefghijkl' }, /CLERK_SECRET_KEY is a publishable key/],
     ['a PEM cut off before END', { CLERK_PEM_PUBLIC_KEY: PEM.split('-----END')[0] }, /no "-----END PUBLIC KEY-----" line/],
-    ['a private key pasted as the public key', { CLERK_PEM_PUBLIC_KEY: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' }, /is a PRIVATE key/],
     ['an http issuer on a real host', { CLERK_ISSUER: 'http://cuddly-cat-11.clerk.accounts.dev' }, /must be an https URL/],
     ['a user id that is not user_...', { CLERK_TEST_USER_ID: 'usr-123' }, /is not a Clerk user id/],
   ])('env.formats: %s', async (_n, override, message) => {
@@ -95,6 +96,43 @@ describe('env checks on real env files', () => {
     expect(out.outcome).toBe('malformed');
     expect(out.evidence!.join('\n')).toMatch(/^backend\.env:\d+ /);
     expect(out.evidence!.join('\n')).toMatch(message);
+  });
+
+  it('env.formats and keys.pem: a private key in a PEM variable is a leaked secret (its own verdict and cause), never echoed', async () => {
+    const facts = await envFacts({ ...GOOD, CLERK_JWT_KEY: PRIVATE_PEM });
+    const formats = await envFormats.run(ctx('env.formats'), facts);
+    expect(formats).toMatchObject({ outcome: 'private-key', vars: { key: 'CLERK_JWT_KEY' } });
+    expect(formats.evidence).toEqual([expect.stringMatching(/^backend\.env:\d+ CLERK_JWT_KEY holds a -----BEGIN \.\.\. PRIVATE KEY----- block/)]);
+    const pem = await keysPem.run(ctx('keys.pem'), facts);
+    expect(pem).toMatchObject({ outcome: 'private-key', vars: { key: 'CLERK_JWT_KEY' } });
+    const result = toResult(diagnostics.tree.byId.get('keys.pem')!, pem, diagnostics, 1);
+    expect(result).toMatchObject({ status: 'fail', cause: 'pem-private-key' });
+    expect(result.fix).toMatch(/^remove CLERK_JWT_KEY from backend\.env now and treat the key as leaked: rotate it/);
+    expect(JSON.stringify([formats, pem, result])).not.toContain(PRIVATE_PEM.split('\n')[3]);
+  });
+
+  it('keys.pem: a one-line PEM fails (its newlines were lost), escaped \\n only warns; every PEM variable is parsed', async () => {
+    const oneLine = await envFacts({ ...GOOD, CLERK_PEM_PUBLIC_KEY: PEM.trim().replace(/\n/g, '') });
+    const out = await keysPem.run(ctx('keys.pem'), oneLine);
+    expect(out).toMatchObject({ outcome: 'one-line', vars: { key: 'CLERK_PEM_PUBLIC_KEY' } });
+    const r = toResult(diagnostics.tree.byId.get('keys.pem')!, out, diagnostics, 1);
+    expect(r.status).toBe('fail');
+    expect(r.says).toMatch(/^CLERK_PEM_PUBLIC_KEY is on one line: its newlines were lost .*PyJWT\/cryptography reject it/);
+    expect(r.fix).toMatch(/write CLERK_PEM_PUBLIC_KEY with its line breaks back/);
+    expect(`${r.says} ${r.fix}`).not.toMatch(/turn(s|ing)? \\n into newlines/);
+    expect(out.facts?.pems?.map((p) => p.key)).toEqual(['CLERK_PEM_PUBLIC_KEY']); // still compared with the JWKS
+
+    // Single quotes: dotenv keeps the \n escapes literally, as many env loaders do.
+    await writeFile(path.join(dir, 'escaped.env'), `CLERK_PEM_PUBLIC_KEY='${PEM.trim().replace(/\n/g, '\\n')}'\n`);
+    const escapedFacts = { unavailable: {}, ...(await envFile.run(ctx('env.file', { envFile: 'escaped.env' }), { unavailable: {} })).facts };
+    const escaped = await keysPem.run(ctx('keys.pem'), escapedFacts);
+    expect(escaped.outcome).toBe('escaped-only');
+    expect(diagnostics.tree.byId.get('keys.pem')!.verdicts['escaped-only'].status).toBe('warn');
+
+    // Both variables present: a problem in the second is found although the first is fine.
+    const both = await keysPem.run(ctx('keys.pem'), await envFacts({ ...GOOD, CLERK_JWT_KEY: PEM.trim().replace(/\n/g, '') }));
+    expect(both).toMatchObject({ outcome: 'one-line', vars: { key: 'CLERK_JWT_KEY' } });
+    expect(both.facts?.pems?.map((p) => p.key)).toEqual(['CLERK_JWT_KEY', 'CLERK_PEM_PUBLIC_KEY']);
   });
 
   it('env.formats: the emulator\'s http://127.0.0.1 issuer is fine; a trailing slash is its own verdict', async () => {
@@ -125,11 +163,21 @@ describe('env checks on real env files', () => {
     expect((await envKeyMode.run(ctx('env.key-mode'), facts)).vars?.detail).toBe('the backend uses test keys, the harness mints with a live key');
   });
 
-  it('env.audience: set for session tokens fails; with a template configured it warns', async () => {
+  it('env.audience: set for session tokens warns (auth.cause confirms a 401); with a template configured it warns too', async () => {
     const facts = await envFacts({ ...GOOD, CLERK_JWT_AUDIENCE: 'my-api' });
-    expect((await envAudience.run(ctx('env.audience'), facts)).outcome).toBe('set-for-session-tokens');
+    const out = await envAudience.run(ctx('env.audience'), facts);
+    expect(out.outcome).toBe('set-for-session-tokens');
+    expect(diagnostics.tree.byId.get('env.audience')!.verdicts[out.outcome]).toMatchObject({ status: 'warn', cause: 'aud-required' });
     facts.harness = { apiUrl: 'x', config: { jwtTemplate: 'server-token' } as never };
     expect((await envAudience.run(ctx('env.audience'), facts)).outcome).toBe('set-with-template');
+  });
+
+  it('env.audience: a placeholder or Markdown link is not read as an audience (env.placeholders reports it)', async () => {
+    const facts = await envFacts({ ...GOOD, CLERK_JWT_AUDIENCE: '[my-api](https://x)' });
+    const out = await envAudience.run(ctx('env.audience'), facts);
+    expect(out).toMatchObject({ outcome: 'not-interpreted', vars: { key: 'CLERK_JWT_AUDIENCE' } });
+    const r = toResult(diagnostics.tree.byId.get('env.audience')!, out, diagnostics, 1);
+    expect(r).toMatchObject({ status: 'skip', cause: undefined, skipReason: 'CLERK_JWT_AUDIENCE holds a placeholder or Markdown link, not an audience (env.placeholders reports it)' });
   });
 
   it('env.git: outside a repo, tracked, ignored, not ignored (real git)', async () => {
@@ -194,7 +242,7 @@ describe('process lookup and transport failures (loopback only)', () => {
     expect(refused).toMatchObject({ ok: false, kind: 'refused', code: 'ECONNREFUSED' });
     const plain = await listen(createHttpServer((_q, s) => s.end('x')));
     const tls = await httpExchange({ method: 'GET', url: `https://127.0.0.1:${plain}/`, timeoutMs: 2000 });
-    expect(tls).toMatchObject({ ok: false, kind: 'tls' });
+    expect(tls).toMatchObject({ ok: false, kind: 'tls', error: 'TLS handshake failed: the port speaks plain HTTP? use http:// (ERR_SSL_WRONG_VERSION_NUMBER)' });
     const silent = await listen(createNetServer((socket) => void sockets.push(socket))); // accepts, never answers
     const timeout = await httpExchange({ method: 'GET', url: `http://127.0.0.1:${silent}/`, timeoutMs: 300 });
     expect(timeout).toMatchObject({ ok: false, kind: 'timeout' });
@@ -250,6 +298,15 @@ describe('tree, executor, ranking, rendering', () => {
     const supported = rankCauses([result('env.audience', 'fail', 'aud-required'), result('auth.cause', 'fail', 'aud-required'), result('keys.pem-matches-jwks', 'fail', 'pem-stale')], diagnostics);
     expect(supported[0]).toMatchObject({ id: 'aud-required', checks: ['auth.cause', 'env.audience'] });
     expect(rankCauses([result('env.git', 'warn', 'env-file-not-ignored')], diagnostics).map((c) => c.id)).toEqual(['env-file-not-ignored']);
+    // A private key in the env file is a leaked secret: first, even from one check against the strongest others.
+    const leaked = rankCauses(
+      [result('target.no-token', 'fail', 'anonymous-accepted'), result('server.restart', 'fail', 'server-not-restarted'), result('env.audience', 'warn', 'aud-required'), result('auth.cause', 'fail', 'aud-required'), result('keys.pem', 'fail', 'pem-private-key')],
+      diagnostics,
+    );
+    expect(leaked[0].id).toBe('pem-private-key');
+    // Even when another cause gathers more support than its weight gap.
+    const many = rankCauses([result('keys.pem', 'fail', 'pem-private-key'), ...['a', 'b', 'c'].map((x) => result(`target.${x}`, 'fail', 'anonymous-accepted'))], diagnostics);
+    expect(many.map((c) => c.id)).toEqual(['pem-private-key', 'anonymous-accepted']);
   });
 
   it('renders ✓ ! ✗ in the colours of src/cli/output.ts, evidence and fix only under problems', () => {
@@ -257,7 +314,7 @@ describe('tree, executor, ranking, rendering', () => {
       schema: 'clerk-harness/doctor@1',
       ok: false,
       inputs: { envFile: '.env.local', probe: '/health', endpoint: 'POST /jobs', auditDir: 'logs/audit' },
-      summary: { pass: 1, warn: 1, fail: 1, skip: 0 },
+      summary: { pass: 1, warn: 1, fail: 1, skip: 0, notReached: 0 },
       rootCauses: [{ id: 'pem-stale', title: 'the PEM is stale', fix: 'copy the key', score: 93, checks: ['keys.pem-matches-jwks'], evidence: [] }],
       checks: [
         { ...result('env.file', 'pass'), evidence: ['hidden evidence'], details: ['hidden detail'] },

@@ -93,6 +93,10 @@ describe('doctor and a server started before its env file changed', () => {
     expect(res.stdout).toMatch(/--env-file {5}the BACKEND's env file/);
     expect(res.stdout).toMatch(/harness config the harness's OWN CLERK_SECRET_KEY/);
     expect(res.stdout).toMatch(/"schema":"clerk-harness\/doctor@1"/);
+    // The counting rule, as the report and the text apply it (test/doctor-e2e.test.ts checks them).
+    expect(res.stdout).toMatch(/summary:\{pass,warn,fail,skip,notReached\}/);
+    expect(res.stdout).toMatch(/Every check with status skip has a skipReason/);
+    expect(res.stdout).toMatch(/count only in\s+notReached/);
   });
 });
 

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { explainInput } from '../src/doctor/explain/explain.js';
+import { excerptAround } from '../src/doctor/explain/match.js';
 
 const NOW = 1_790_000_000; // fixed "now" (seconds) for every token test
 let priv: JoseKey;
@@ -30,6 +31,15 @@ async function token(claims: Record<string, unknown> = {}, header: Record<string
   const base: Record<string, unknown> = { sub: 'user_2abcDEF', sid: 'sess_2abc', iss: 'https://cuddly-cat-11.clerk.accounts.dev', iat, nbf: iat - 10, exp: iat + 60, v: 2, ...claims };
   for (const [k, v] of Object.entries(base)) if (v === undefined) delete base[k];
   return new SignJWT(base).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: 'ins_2abcDEFghiJKL', ...header } as { alg: string }).sign(key);
+}
+
+/** A signed token with exactly these claims (SignJWT checks claim types; a broken issuer does not). */
+async function rawToken(claims: Record<string, unknown>): Promise<string> {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'ins_2abcDEFghiJKL' })}.${b64(claims)}`;
+  const { createSign, KeyObject } = await import('node:crypto');
+  const signature = createSign('RSA-SHA256').update(input).sign(KeyObject.from(priv as unknown as CryptoKey));
+  return `${input}.${signature.toString('base64url')}`;
 }
 
 /** The message a verifier produced, as a log line would carry it. */
@@ -84,8 +94,34 @@ describe('explain: @clerk/backend errors (produced by verifyToken itself)', () =
     expect(e.causes[0].evidence.join('\n')).toMatch(/65 s past the token's exp/);
   });
 
-  it('the SDK read its config before the env file (clerk/javascript #623) → env-not-loaded', () => {
-    expect(first('Error: Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance.').cause).toBe('env-not-loaded');
+  it('the SDK read its config before the env file (clerk/javascript #623) → env-not-loaded, with the whole note', () => {
+    const got = first('Error: Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance.');
+    expect(got.cause).toBe('env-not-loaded');
+    expect(got.evidence).toContain('the SDK read its configuration before the env file was loaded (clerk/javascript #623)');
+  });
+
+  it('a reason header and a message of the same SDK name it once', () => {
+    const e = explainInput('HTTP/1.1 401 Unauthorized\nx-clerk-auth-reason: token-invalid-signature\n\n{"detail":"JWT signature is invalid."}');
+    expect(e.causes[0].cause).toBe('signature-invalid');
+    expect(e.causes[0].verifiers).toEqual(['@clerk/backend']);
+    // A catalogue entry naming two verifiers ("PyJWT, python-jose") lists each once, next to another PyJWT entry.
+    const py = first('jwt.exceptions.InvalidSignatureError: Signature verification failed');
+    expect(py.verifiers).toEqual([...new Set(py.verifiers)]);
+  });
+
+  it('exp written as a string ("1795367408"): its own cause, not a malformed token (verifyToken\'s own message, and the token)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const stringExp = await rawToken({ sub: 'user_2abcDEF', iss: 'https://cuddly-cat-11.clerk.accounts.dev', iat: now, exp: String(now + 60) });
+    const { message } = await clerkError(stringExp);
+    expect(message).toMatch(/Invalid JWT expiry date claim \(exp\) "\d+"\. Expected number\./);
+    expect(first(message).cause).toBe('time-claim-not-number');
+    const e = explainInput(stringExp, { nowSeconds: now });
+    expect(e.summary).toMatch(/^a token a correct verifier rejects/);
+    expect(e.causes[0]).toMatchObject({ cause: 'time-claim-not-number', severity: 'fail', title: 'the issuer writes exp/iat/nbf as strings; JWT times are numbers (NumericDate)' });
+    expect(e.causes[0].evidence[0]).toMatch(/^exp: "exp" is the string "\d+", which would be 20\d\d-/);
+    expect(e.causes.map((c) => c.cause)).not.toContain('malformed-token');
+    // A missing exp stays exp-missing.
+    expect(first('Invalid JWT expiry date claim (exp) undefined. Expected number.').cause).toBe('exp-missing');
   });
 });
 
@@ -156,6 +192,35 @@ describe('explain: PyJWT, python-jose, FastAPI, fastapi-clerk-auth and seed-app 
     const got = first(input);
     expect(got.cause).toBe(cause);
     expect(got.verifiers.join(', ')).toContain(verifier);
+  });
+
+  it('FastAPI\'s "Not authenticated" without a status line: the two readings as alternatives, not two certain causes', () => {
+    const e = explainInput('{"detail":"Not authenticated"}');
+    expect(e.causes.map((c) => c.cause).sort()).toEqual(['forbid-missing-header', 'missing-authorization']);
+    expect(e.causes.every((c) => c.severity === 'warn')).toBe(true);
+    const forbid = e.causes.find((c) => c.cause === 'forbid-missing-header')!;
+    expect(forbid.evidence[0]).toMatch(/^either this, if the answer was 403, or "the request carried no Authorization header" if it was 401/);
+    expect(e.summary).toMatch(/either of 2 readings, depending on the HTTP status/);
+    // With the status known, one cause and it is certain.
+    expect(explainInput('HTTP/1.1 401 Unauthorized\n\n{"detail":"Not authenticated"}').causes.map((c) => [c.cause, c.severity])).toEqual([['missing-authorization', 'fail']]);
+  });
+
+  it('Starlette\'s default 500 body "Internal Server Error" → an unhandled exception: check the log, run doctor', () => {
+    const e = explainInput('Internal Server Error');
+    expect(e.recognised).toBe(true);
+    expect(e.causes[0].cause).toBe('server-exception');
+    expect(e.causes[0].fix).toMatch(/check the server's log .*run `clerk-harness doctor` for the env checks/);
+    expect(first('HTTP/1.1 500 Internal Server Error\ncontent-type: text/plain\n\nInternal Server Error').cause).toBe('server-exception');
+  });
+
+  it('matched text is cut on word boundaries', () => {
+    const e = first('jwt.exceptions.ExpiredSignatureError: Signature has expired');
+    expect(e.evidence[0]).toBe('"jwt.exceptions.ExpiredSignatureError: Signature has expired"');
+    const long = `${'prefix '.repeat(10)}averyveryveryveryveryveryveryverylongwordwithoutanyspaces Signature has expired and then a lot of words follow after the match here`;
+    const cut = excerptAround(long, long.indexOf('Signature'), 'Signature has expired'.length);
+    const words = new Set(long.split(/\s+/));
+    for (const w of cut.replace(/…/g, '').trim().split(/\s+/)) expect(words.has(w), `"${w}" is a whole word`).toBe(true);
+    expect(cut).toMatch(/Signature has expired/);
   });
 
   it('a bare status line lists the usual causes as warnings', () => {

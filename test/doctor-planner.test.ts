@@ -63,10 +63,10 @@ describe('planNext on the real tree (diagnostics/checks.yaml)', () => {
       ],
     },
     {
-      name: 'env file found: the env branch fans out; keys.jwks waits for clerk.api',
+      name: 'env file found: the env branch fans out; keys.jwks waits for clerk.api, env.audience for the fresh-token answer',
       known: { 'env.file': 'found', 'clerk.config': 'ready', 'target.reachable': 'ok' },
-      runs: ['env.required-keys', 'env.placeholders', 'env.formats', 'env.audience', 'env.key-mode', 'env.git', 'keys.pem', 'clerk.api', 'target.clock', 'target.no-token'],
-      waits: ['keys.jwks', 'audit.dir', 'target.fresh-token'],
+      runs: ['env.required-keys', 'env.placeholders', 'env.formats', 'env.key-mode', 'env.git', 'keys.pem', 'clerk.api', 'target.clock', 'target.no-token'],
+      waits: ['keys.jwks', 'audit.dir', 'target.fresh-token', 'env.audience'],
       exact: true,
     },
     {
@@ -84,14 +84,31 @@ describe('planNext on the real tree (diagnostics/checks.yaml)', () => {
       name: 'harness without a secret key: every Clerk check is skipped with that reason',
       known: { 'env.file': 'found', 'clerk.config': 'no-secret-key', 'target.reachable': 'ok' },
       unavailable: { 'clerk-network': 'the harness has no CLERK_SECRET_KEY' },
-      runs: ['env.required-keys', 'env.placeholders', 'env.formats', 'env.audience', 'env.key-mode', 'env.git', 'keys.pem', 'keys.jwks', 'target.clock', 'target.no-token'],
+      runs: ['env.required-keys', 'env.placeholders', 'env.formats', 'env.key-mode', 'env.git', 'keys.pem', 'keys.jwks', 'target.clock', 'target.no-token'],
       exact: true,
       skips: [
         { id: 'clerk.api', shown: true, reason: /needs clerk-network: the harness has no CLERK_SECRET_KEY/ },
         { id: 'clerk.mint', shown: true },
       ],
     },
+    {
+      name: 'a failed requirement whose outcome routes here still counts (one-line PEM: its key is compared); one that routes nowhere does not',
+      known: { 'env.file': 'found', 'clerk.config': 'ready', 'target.reachable': 'ok', 'keys.pem': 'one-line', 'keys.jwks': 'fetched', 'clerk.api': 'accepted' },
+      runs: ['keys.pem-matches-jwks'],
+    },
+    {
+      name: 'an unparsable PEM (no route) skips the comparison with the reason',
+      known: { 'env.file': 'found', 'clerk.config': 'ready', 'target.reachable': 'ok', 'keys.pem': 'unparsable', 'keys.jwks': 'fetched', 'clerk.api': 'accepted' },
+      runs: [],
+      waits: ['keys.pem-matches-jwks'],
+      skips: [{ id: 'keys.pem-matches-jwks', shown: false, reason: /needs keys\.pem to pass \(it was unparsable\)/ }],
+    },
   ];
+
+  it('a one-line PEM is a failure that still routes to the key comparison', () => {
+    expect(tree.byId.get('keys.pem')!.verdicts['one-line'].status).toBe('fail');
+    expect(tree.byId.get('keys.pem')!.next['one-line']).toEqual(['keys.pem-matches-jwks']);
+  });
 
   for (const row of table) {
     it(row.name, () => {
@@ -240,6 +257,15 @@ describe('planNext on the real tree (diagnostics/checks.yaml)', () => {
     const scope = scopeOf(tree, ['audit']);
     for (const id of branch('audit')) expect(scope.has(id)).toBe(true);
     expect(scope.has('env.git')).toBe(false);
+  });
+
+  it('after_if_run orders without pulling in: --only env sends nothing to the target; a full run waits for it', () => {
+    const scope = scopeOf(tree, ['env']);
+    expect(scope.has('clerk.config')).toBe(true); // plain `after`: pulled in
+    for (const id of ['target.fresh-token', 'target.reachable', 'clerk.mint']) expect(scope.has(id), id).toBe(false);
+    const known = { 'env.file': 'found', 'clerk.config': 'ready' };
+    expect(planNext(tree, input(known, {}, ['env'])).run).toContain('env.audience');
+    expect(planNext(tree, input({ ...known, 'target.reachable': 'ok' })).run).not.toContain('env.audience');
   });
 });
 

@@ -53,6 +53,9 @@ export function toResult(spec: CheckSpec, out: CheckOutput, diagnostics: Diagnos
     fix: fixTemplate && verdict.status !== 'pass' ? redact(fill(fixTemplate, vars, defaults)) : undefined,
     cause: causeId,
     vars: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v])),
+    // A check that ran and found nothing to check (no template configured, no git) is a skip too:
+    // every skip carries its reason, whoever decided it.
+    skipReason: verdict.status === 'skip' ? redact(fill(verdict.says, vars, defaults)) : undefined,
     shown: true,
     durationMs,
   };

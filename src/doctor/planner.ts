@@ -46,7 +46,7 @@ export function scopeOf(tree: Tree, only?: string[]): Set<string> {
   const visit = (id: string) => {
     if (scope.has(id)) return;
     scope.add(id);
-    for (const dep of waitsFor(tree, tree.byId.get(id)!)) visit(dep);
+    for (const dep of waitsFor(tree, tree.byId.get(id)!, { forScope: true })) visit(dep);
   };
   selectOnly(tree, only).forEach(visit);
   return scope;
@@ -82,11 +82,12 @@ export function planNext(tree: Tree, input: PlanInput): Plan {
       add({ id, reason: needReason ?? `not reached (${why})`, shown: needReason !== undefined || wanted.has(id) });
       continue;
     }
-    // A required check must have passed, or warned with an outcome that still routes here (a
-    // warning that produced no facts, e.g. a JWKS that could not be fetched, does not count).
+    // A required check must have passed, or ended with an outcome that still routes here: the
+    // tree says that outcome yields the facts (a one-line PEM fails, yet its key can be compared).
+    // One that routes elsewhere (a JWKS that could not be fetched) does not count.
     const satisfied = (r: string) => {
       const d = decided.get(r);
-      return d?.status === 'pass' || (d?.status === 'warn' && routes(tree, r, id, d));
+      return d?.status === 'pass' || ((d?.status === 'warn' || d?.status === 'fail') && routes(tree, r, id, d));
     };
     const unmet = spec.requires.find((r) => !satisfied(r));
     if (unmet) {

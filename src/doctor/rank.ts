@@ -19,6 +19,8 @@ export function depths(tree: Tree): Map<string, number> {
 }
 
 const WARN_PENALTY = 15;
+/** causes.yaml keeps weight 100 for a leaked secret: such a cause comes first whatever else scored. */
+const ALWAYS_FIRST = 100;
 const SUPPORT_BONUS = 3;
 /** Warnings scoring below this are not listed as root causes when something failed. */
 const MINOR_WARNING = 40;
@@ -47,10 +49,11 @@ export function rankCauses(results: CheckResult[], diagnostics: Diagnostics): Ro
       evidence: rs.map((r) => r.says),
       _depth: Math.max(...rs.map((r) => depth.get(r.id) ?? 0)),
       _fail: anyFail,
+      _first: cause.weight >= ALWAYS_FIRST && anyFail,
     };
   });
-  ranked.sort((a, b) => b.score - a.score || b.checks.length - a.checks.length || b._depth - a._depth);
+  ranked.sort((a, b) => Number(b._first) - Number(a._first) || b.score - a.score || b.checks.length - a.checks.length || b._depth - a._depth);
   // Next to real failures, minor warnings (an unignored env file, no audit dir yet) are noise.
   const somethingFailed = results.some((r) => r.status === 'fail' && r.cause);
-  return ranked.filter((c) => !somethingFailed || c._fail || c.score >= MINOR_WARNING).map(({ _depth, _fail, ...rest }) => rest);
+  return ranked.filter((c) => !somethingFailed || c._fail || c.score >= MINOR_WARNING).map(({ _depth, _fail, _first, ...rest }) => rest);
 }

@@ -13,6 +13,11 @@ export interface RenderOptions {
   tree: Tree;
 }
 
+interface Rendering extends RenderOptions {
+  /** Multi-line fixes (a key to paste) printed once, under the root cause: fix text → its number. */
+  rootFixes?: ReadonlyMap<string, number>;
+}
+
 const GLYPH = { pass: '✓', warn: '!', fail: '✗', skip: '-' } as const;
 
 export function glyph(status: CheckResult['status'], p: Paint): string {
@@ -28,7 +33,12 @@ export function glyph(status: CheckResult['status'], p: Paint): string {
   }
 }
 
-function checkLines(r: CheckResult, o: RenderOptions): string[] {
+/** A fix may span lines (the env line to paste): continuation lines align under its first word. */
+function fixLine(indent: string, fix: string, p: Paint): string {
+  return `${indent}${p.bold('fix:')} ${fix.split('\n').join(`\n${indent}     `)}`;
+}
+
+function checkLines(r: CheckResult, o: Rendering): string[] {
   const p = o.paint;
   const out: string[] = [];
   if (r.status === 'skip') {
@@ -40,7 +50,8 @@ function checkLines(r: CheckResult, o: RenderOptions): string[] {
   out.push(`  ${glyph(r.status, p)} ${r.says}${timing}`);
   const problem = r.status === 'fail' || r.status === 'warn';
   if (problem) for (const e of r.evidence) out.push(`      ${p.dim('•')} ${e}`);
-  if (problem && r.fix) out.push(`      ${p.bold('fix:')} ${r.fix}`);
+  const root = r.fix ? o.rootFixes?.get(r.fix) : undefined;
+  if (problem && r.fix) out.push(root ? `      ${p.bold('fix:')} see root cause ${root} below` : fixLine('      ', r.fix, p));
   if (o.verbose && !problem) for (const d of [...r.details, ...r.evidence]) out.push(`      ${p.dim(`• ${d}`)}`);
   return out;
 }
@@ -66,6 +77,8 @@ export function renderHeader(report: DoctorReport, p: Paint): string[] {
 export function renderReport(report: DoctorReport, o: RenderOptions): string {
   const p = o.paint;
   const lines = renderHeader(report, p);
+  const rootFixes = new Map(report.rootCauses.map((c, i) => [c.fix, i + 1] as const).filter(([fix]) => fix.includes('\n')).reverse());
+  const ro: Rendering = { ...o, rootFixes };
   const visible = report.checks.filter((r) => r.shown || o.verbose);
   const branches = [...new Set([...Object.keys(o.tree.branches), ...visible.map((r) => r.branch)])];
   for (const branch of branches) {
@@ -78,7 +91,7 @@ export function renderReport(report: DoctorReport, o: RenderOptions): string {
         const group = [r];
         while (i + 1 < rs.length && rs[i + 1].status === 'skip' && rs[i + 1].skipReason === r.skipReason) group.push(rs[++i]);
         lines.push(...skipGroupLines(group, p));
-      } else lines.push(...checkLines(r, o));
+      } else lines.push(...checkLines(r, ro));
     }
     lines.push('');
   }
@@ -87,21 +100,23 @@ export function renderReport(report: DoctorReport, o: RenderOptions): string {
     report.rootCauses.forEach((c, n) => {
       lines.push(`  ${n + 1}. ${n === 0 ? p.bold(c.title) : c.title}`);
       lines.push(`     ${p.dim(`found by ${c.checks.join(', ')}`)}`);
-      lines.push(`     ${p.bold('fix:')} ${c.fix}`);
+      lines.push(fixLine('     ', c.fix, p));
     });
     lines.push('');
   }
-  lines.push(summaryLine(report, p));
+  lines.push(summaryLine(report, p, o.verbose));
   return lines.join('\n') + '\n';
 }
 
-export function summaryLine(report: DoctorReport, p: Paint): string {
+/** Counts of the checks printed; with --verbose (which prints them) also those not reached. */
+export function summaryLine(report: DoctorReport, p: Paint, verbose = false): string {
   const s = report.summary;
   const parts = [
     s.fail ? p.red(`${s.fail} failed`) : undefined,
     s.warn ? p.yellow(`${s.warn} warning${s.warn > 1 ? 's' : ''}`) : undefined,
     p.green(`${s.pass} passed`),
     s.skip ? p.dim(`${s.skip} skipped`) : undefined,
+    verbose && s.notReached ? p.dim(`${s.notReached} not reached`) : undefined,
   ].filter(Boolean);
   const verdict = s.fail ? 'Doctor found problems' : s.warn ? 'No failures' : 'No issues found';
   return `${verdict}: ${parts.join(', ')}.${!s.fail && !s.warn ? '' : s.fail ? ' The first root cause above is the place to start.' : ''}`;

@@ -10,7 +10,7 @@ import { CHECK_MODULES } from './checks/index.js';
 import { loadDiagnostics, type Diagnostics } from './data.js';
 import { executeChecks } from './executor.js';
 import { rankCauses } from './rank.js';
-import type { CheckModule, CheckResult, CheckStatus, DoctorOptions, DoctorReport, Facts } from './types.js';
+import type { CheckModule, CheckResult, DoctorOptions, DoctorReport, DoctorSummary, Facts } from './types.js';
 
 export interface RunDoctorInput {
   options: DoctorOptions;
@@ -66,9 +66,19 @@ export function harnessTokenSource(cwd: string, env: NodeJS.ProcessEnv): () => P
   });
 }
 
-export function summarize(results: CheckResult[]): Record<CheckStatus, number> {
-  const summary: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
-  for (const r of results) if (r.shown) summary[r.status]++;
+/**
+ * The counts of the report: pass/warn/fail/skip over the checks shown (what the text prints
+ * without --verbose), notReached for the skipped checks that are not shown (the tree did not
+ * route there, or --only did not ask for them). So pass+warn+fail+skip equals the number of
+ * checks with shown: true, and notReached the number of skips with shown: false. Prerequisites
+ * --only ran silently are in neither: they are not what the user asked about.
+ */
+export function summarize(results: CheckResult[]): DoctorSummary {
+  const summary: DoctorSummary = { pass: 0, warn: 0, fail: 0, skip: 0, notReached: 0 };
+  for (const r of results) {
+    if (r.shown) summary[r.status]++;
+    else if (r.status === 'skip') summary.notReached++;
+  }
   return summary;
 }
 

@@ -5,7 +5,7 @@
 import { NEED_IDS, type CheckSpec, type CheckStatus, type NeedId, type Tree, type Verdict } from './types.js';
 
 const STATUSES: CheckStatus[] = ['pass', 'warn', 'fail', 'skip'];
-const KNOWN_KEYS = new Set(['id', 'branch', 'title', 'needs', 'looks_at', 'verdicts', 'next', 'requires', 'after']);
+const KNOWN_KEYS = new Set(['id', 'branch', 'title', 'needs', 'looks_at', 'verdicts', 'next', 'requires', 'after', 'after_if_run']);
 
 type Raw = Record<string, unknown>;
 
@@ -50,14 +50,20 @@ function specOf(raw: Raw, file: string): CheckSpec {
     next,
     requires: strings(raw.requires, file, `${id}.requires`),
     after: strings(raw.after, file, `${id}.after`),
+    afterIfRun: strings(raw.after_if_run, file, `${id}.after_if_run`),
     params,
   };
 }
 
-/** Checks a check waits for: parents, requires, after, and the establishers of its needs. */
-export function waitsFor(tree: Pick<Tree, 'needs' | 'parents'>, spec: CheckSpec): string[] {
+/**
+ * Checks a check waits for: parents, requires, after, after_if_run and the establishers of its
+ * needs. `forScope`: only those --only must pull in (after_if_run is waited for only when it runs
+ * anyway, so `--only env` sends no request to the target just to sharpen env.audience).
+ */
+export function waitsFor(tree: Pick<Tree, 'needs' | 'parents'>, spec: CheckSpec, options: { forScope?: boolean } = {}): string[] {
   const est = spec.needs.map((n) => tree.needs[n]?.establishedBy).filter((e): e is string => !!e && e !== spec.id);
-  return [...new Set([...(tree.parents.get(spec.id) ?? []), ...spec.requires, ...spec.after, ...est])];
+  const soft = options.forScope ? [] : spec.afterIfRun;
+  return [...new Set([...(tree.parents.get(spec.id) ?? []), ...spec.requires, ...spec.after, ...soft, ...est])];
 }
 
 export function buildTree(doc: unknown, causeIds: ReadonlySet<string>, file = 'diagnostics/checks.yaml'): Tree {
@@ -88,7 +94,7 @@ export function buildTree(doc: unknown, causeIds: ReadonlySet<string>, file = 'd
         parents.set(child, list);
       }
     }
-    for (const dep of [...c.requires, ...c.after]) if (!byId.has(dep)) fail(file, c.id, `unknown check "${dep}" in requires/after`);
+    for (const dep of [...c.requires, ...c.after, ...c.afterIfRun]) if (!byId.has(dep)) fail(file, c.id, `unknown check "${dep}" in requires/after/after_if_run`);
     for (const [outcome, v] of Object.entries(c.verdicts)) {
       if (v.cause && !causeIds.has(v.cause)) fail(file, `${c.id}.verdicts.${outcome}`, `unknown cause "${v.cause}"`);
     }

@@ -3,6 +3,7 @@
  * check module returns, and the result doctor prints (and emits as --json).
  */
 import type { JWK } from 'jose';
+import type { AuditCheckpoint } from '../audit/index.js';
 import type { HarnessConfig } from '../config/load.js';
 import type { MintedToken, TokenSource } from '../tokens/types.js';
 
@@ -30,6 +31,8 @@ export interface CheckSpec {
   next: Record<string, string[]>;
   requires: string[];
   after: string[];
+  /** Waited for when it runs anyway; --only does not pull it in. */
+  afterIfRun: string[];
   /** Any other keys of the check in the YAML (e.g. `required:` of env.required-keys). */
   params: Record<string, unknown>;
 }
@@ -89,8 +92,15 @@ export interface Facts {
   harnessJwks?: JWK[];
   /** The JWKS the backend's env file leads to (from keys.jwks). */
   backendJwks?: { keys: JWK[]; sources: string[] };
-  pem?: { key: string; jwk: JWK };
-  pemMatch?: { matched: boolean; kid?: string };
+  /** Every PEM variable of the env file that parses (CLERK_JWT_KEY and CLERK_PEM_PUBLIC_KEY), in PEM_KEYS order. */
+  pems?: Array<{ key: string; jwk: JWK }>;
+  /**
+   * keys.pem-matches-jwks: matched is true only when EVERY PEM variable is a live key; `stale`
+   * names the variables that are not, `fix` is the pem-stale fix with the live key to paste.
+   */
+  pemMatch?: { matched: boolean; kid?: string; stale?: string[]; fix?: string };
+  /** Where the audit files ended just before doctor's authenticated request (target.fresh-token). */
+  auditCheckpoint?: AuditCheckpoint;
   token?: MintedToken;
   tokenKidInBackendJwks?: boolean;
   target?: {
@@ -166,7 +176,7 @@ export interface CheckResult {
   fix?: string;
   cause?: string;
   vars: Vars;
-  /** Why it did not run. */
+  /** Why it was skipped: the tree's reason (a need, routing), or the line of a skip verdict. Set on every skip. */
   skipReason?: string;
   /** false for checks not reached by the tree (shown only with --verbose). */
   shown: boolean;
@@ -184,11 +194,19 @@ export interface RootCause {
   evidence: string[];
 }
 
+/**
+ * pass/warn/fail/skip count the checks with `shown: true` (the ones printed without --verbose).
+ * notReached counts the checks the tree did not reach or --only did not ask for and that did not
+ * run (status skip, shown false): they are in `checks` for completeness, printed with --verbose,
+ * and never a problem.
+ */
+export type DoctorSummary = Record<CheckStatus, number> & { notReached: number };
+
 export interface DoctorReport {
   schema: 'clerk-harness/doctor@1';
   ok: boolean;
   inputs: { envFile: string; target?: string; probe: string; endpoint: string; auditDir: string; tokenSource?: string };
-  summary: Record<CheckStatus, number>;
+  summary: DoctorSummary;
   rootCauses: RootCause[];
   checks: CheckResult[];
 }

@@ -28,16 +28,20 @@ Options:
   --only ID[,ID]      run only these checks or branches (env, keys, clerk, target, server, auth,
                       audit); their prerequisites run silently
   --timeout MS        per-request timeout (default 5000)
-  --verbose           also show details of passing checks and checks the tree did not reach
+  --verbose           also show details of passing checks and the checks the tree did not
+                      reach (counted as "not reached", never as skipped)
   --json              print the report as JSON (shape below) instead of text
   --list              list the checks (id, needs, title) and exit
 
 Exit codes: 0 no check failed (warnings allowed), 1 a check failed, 2 usage error.
 
---json prints {"schema":"clerk-harness/doctor@1", ok, inputs, summary:{pass,warn,fail,skip},
-rootCauses:[{id,title,fix,score,checks[],evidence[]}] (most likely first),
-checks:[{id,branch,title,status,outcome,says,evidence[],details[],fix,cause,vars,skipReason,
-shown,durationMs}]}. Secrets and tokens are redacted in every field.
+--json prints {"schema":"clerk-harness/doctor@1", ok, inputs,
+summary:{pass,warn,fail,skip,notReached}, rootCauses:[{id,title,fix,score,checks[],evidence[]}]
+(most likely first), checks:[{id,branch,title,status,outcome,says,evidence[],details[],fix,cause,
+vars,skipReason,shown,durationMs}]}. Every check with status skip has a skipReason.
+summary counts the checks shown (shown:true), as the text does: pass+warn+fail+skip = those.
+Checks the tree did not reach (skipReason "not reached (...)", shown:false) count only in
+notReached; --verbose prints them. Secrets and tokens are redacted in every field.
 
 doctor explain needs no configuration: give it a token (it decodes it and names the claim at
 fault), a response body or \`curl -i\` output, a status line, an x-clerk-auth-reason, or a

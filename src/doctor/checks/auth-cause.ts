@@ -30,11 +30,13 @@ function serverOffsetMs(messages: string[], sentAt: number, facts: Readonly<Fact
 
 function signatureOutcome(facts: Readonly<Facts>, evidence: string[]): string {
   if (facts.pemMatch?.matched === false) {
-    evidence.push("the env file's PEM matches no live key (keys.pem-matches-jwks)");
+    const stale = facts.pemMatch.stale ?? [];
+    evidence.push(`the env file's ${stale.join(' and ') || 'PEM'} matches no live key (keys.pem-matches-jwks)`);
     return 'pem-stale';
   }
   if (facts.pemMatch?.matched === true) {
-    evidence.push("the env file's PEM IS the live key, yet the server rejects the signature: the running process holds an older key");
+    const names = (facts.pems ?? []).map((p) => p.key).join(' and ');
+    evidence.push(`the env file's ${names || 'PEM'} ${names.includes(' and ') ? 'are' : 'is'} the live key, yet the server rejects the signature: the running process holds an older key`);
     return 'server-old-key';
   }
   if (facts.tokenKidInBackendJwks === false) {
@@ -84,7 +86,7 @@ export const authCause: CheckModule = {
     let outcome: string | undefined;
     let cause: string | undefined;
     if (primary) {
-      evidence.push(`matches ${primary.verifiers.join(', ')}: ${primary.matched.join(' | ')}`);
+      evidence.push(`said by ${primary.verifiers.join(', ')}: ${primary.matched.join(' | ')}`);
       for (const n of [...primary.notes, ...clockNotes(messages)]) evidence.push(n);
       if (DIRECT.has(primary.cause)) outcome = primary.cause;
       else if (primary.cause === 'signature-invalid') outcome = signatureOutcome(facts, evidence);
@@ -116,9 +118,13 @@ export const authCause: CheckModule = {
       vars.envFile = facts.env.display;
       vars.jwksUrl = frontendJwksUrl(facts.env) ?? 'the JWKS';
     }
-    if (facts.pem) vars.key = facts.pem.key;
+    const stale = facts.pemMatch?.stale;
+    if (stale?.length) vars.key = stale.join(' and ');
+    else if (facts.pems?.length) vars.key = facts.pems.map((p) => p.key).join(' and ');
     const out: CheckOutput = { outcome, vars, evidence };
     if (cause) out.cause = cause;
+    // The stale-key fix carries the live key to paste; keys.pem-matches-jwks built it.
+    if (outcome === 'pem-stale' && facts.pemMatch?.fix) out.fix = facts.pemMatch.fix;
     return out;
   },
 };

@@ -4,7 +4,7 @@
  */
 import { valueProblem } from '../../config/placeholders.js';
 import { where } from '../lib/env-file.js';
-import { pemArmourProblem, PEM_KEYS } from '../lib/pem.js';
+import { isPrivateKeyPem, pemArmourProblem, PEM_KEYS } from '../lib/pem.js';
 import type { CheckModule } from '../types.js';
 import { backendEnv } from './env-values.js';
 
@@ -53,6 +53,15 @@ export const envFormats: CheckModule = {
   id: 'env.formats',
   async run(_ctx, facts) {
     const env = backendEnv(facts);
+    // A private key is a leaked secret, not a format slip: its own verdict, ranked above all.
+    const leaked = PEM_KEYS.filter((k) => env.values[k] && isPrivateKeyPem(env.values[k].value));
+    if (leaked.length) {
+      return {
+        outcome: 'private-key',
+        vars: { key: leaked.join(' and '), envFile: env.display },
+        evidence: leaked.map((k) => `${where(env, k)} ${k} holds a -----BEGIN ... PRIVATE KEY----- block (its value is not shown)`),
+      };
+    }
     const checked: string[] = [];
     const problems: Array<{ key: string; problem: string }> = [];
     for (const [key, entry] of Object.entries(env.values)) {

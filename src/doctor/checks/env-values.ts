@@ -10,11 +10,25 @@ export function backendEnv(facts: Readonly<Facts>): NonNullable<Facts['env']> {
   return facts.env;
 }
 
-/** Non-empty value of the first of `keys` present, with its name. */
+/**
+ * Value of the first of `keys` that holds a usable value, with its name. Placeholders and pasted
+ * Markdown links are not usable: env.placeholders reports them, and no other check interprets
+ * them (an audience "[my-api](https://x)" is a paste mistake, not an audience).
+ */
 export function firstValue(env: NonNullable<Facts['env']>, keys: string[]): { key: string; value: string } | undefined {
   for (const key of keys) {
     const v = env.values[key]?.value.trim();
-    if (v) return { key, value: v };
+    if (v && !valueProblem(v)) return { key, value: v };
+  }
+  return undefined;
+}
+
+/** The first of `keys` that is set but holds a placeholder or Markdown link, with the problem. */
+export function unusableValue(env: NonNullable<Facts['env']>, keys: string[]): { key: string; problem: string } | undefined {
+  for (const key of keys) {
+    const v = env.values[key]?.value.trim();
+    const problem = v ? valueProblem(v) : undefined;
+    if (problem) return { key, problem: problem.detail };
   }
   return undefined;
 }

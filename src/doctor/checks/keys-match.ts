@@ -3,34 +3,58 @@
  * with now. A PEM that matches no live key was rotated away (or came from another instance); a
  * fresh token whose kid the backend's JWKS lacks comes from another instance (dev vs prod).
  */
+import type { JWK } from 'jose';
 import { where } from '../lib/env-file.js';
-import { fingerprint, sameKey } from '../lib/pem.js';
+import { envLine, fingerprint, jwkToPem, PEM_READERS, sameKey } from '../lib/pem.js';
 import type { CheckModule } from '../types.js';
 import { backendEnv } from './env-values.js';
 import { frontendJwksUrl } from './keys-jwks.js';
+
+/**
+ * The pem-stale fix: the env line(s) to paste with the live public key (public keys are safe to
+ * show), which backend reads which variable, and the restart an env change needs.
+ */
+export function pemStaleFix(stale: string[], live: JWK[], envFile: string): string {
+  const lines: string[] = [];
+  for (const key of stale) {
+    for (const k of live) lines.push(`${live.length > 1 ? `(kid ${k.kid ?? '?'}) ` : ''}${envLine(key, jwkToPem(k))}`);
+  }
+  const kids = live.map((k) => k.kid ?? '(no kid)').join(' or ');
+  const readers = stale.map((k) => `${k} is read by ${PEM_READERS[k] ?? 'your backend'}`).join('; ');
+  return [
+    `put the live key ${kids} into ${stale.join(' and ')} in ${envFile}, then restart the server after editing the env file (a reload is not enough). ${readers}. The line${lines.length > 1 ? 's' : ''} to paste (a public key, safe to show${live.length > 1 ? '; use the kid your tokens carry' : ''}):`,
+    ...lines,
+  ].join('\n');
+}
 
 export const keysPemMatchesJwks: CheckModule = {
   id: 'keys.pem-matches-jwks',
   async run(_ctx, facts) {
     const env = backendEnv(facts);
-    const pem = facts.pem!;
+    const pems = facts.pems ?? [];
     const live = facts.backendJwks!.keys;
-    const hit = live.find((k) => sameKey(k, pem.jwk));
     const kids = live.map((k) => k.kid).join(', ');
-    if (hit) return { outcome: 'match', vars: { kid: hit.kid ?? '(no kid)' }, facts: { pemMatch: { matched: true, kid: hit.kid } } };
-    const harnessKnows = facts.harnessJwks?.some((k) => sameKey(k, pem.jwk));
+    const hits = pems.map((p) => ({ ...p, hit: live.find((k) => sameKey(k, p.jwk)) }));
+    const stale = hits.filter((h) => !h.hit);
+    const differ = pems.length > 1 && pems.some((p) => !sameKey(p.jwk, pems[0].jwk));
+    const evidence = hits.map((h) => `${where(env, h.key)} ${h.key}: ${fingerprint(h.jwk)} - ${h.hit ? `the live key ${h.hit.kid}` : 'matches no live key'}`);
+    if (differ) evidence.push(`${pems.map((p) => p.key).join(' and ')} hold different keys${stale.length && stale.length < hits.length ? ': the backend works or fails depending on which one it reads' : ''}`);
+    if (stale.length === 0) {
+      const kid = [...new Set(hits.map((h) => h.hit!.kid ?? '(no kid)'))].join(', ');
+      return { outcome: 'match', vars: { kid, key: pems.map((p) => p.key).join(' and ') }, details: evidence, facts: { pemMatch: { matched: true, kid } } };
+    }
+    const harnessKnows = stale.every((s) => facts.harnessJwks?.some((k) => sameKey(k, s.jwk)));
     const detail = harnessKnows
       ? "it is a key of the harness's instance, not the backend's (wrong instance)"
       : 'Clerk rotated the signing key since the PEM was copied, or it comes from another instance';
+    const names = stale.map((s) => s.key);
+    const fix = pemStaleFix(names, live, env.display);
     return {
       outcome: 'stale',
-      vars: { kids, detail, key: pem.key, envFile: env.display, jwksUrl: frontendJwksUrl(env) ?? 'the JWKS' },
-      evidence: [
-        `${where(env, pem.key)} ${pem.key}: ${fingerprint(pem.jwk)}`,
-        ...live.map((k) => `live key ${k.kid}: ${fingerprint(k)}`),
-        `live keys from ${facts.backendJwks!.sources.join(' and ')}`,
-      ],
-      facts: { pemMatch: { matched: false } },
+      vars: { kids, detail, key: names.join(' and '), envFile: env.display, jwksUrl: frontendJwksUrl(env) ?? 'the JWKS' },
+      evidence: [...evidence, ...live.map((k) => `live key ${k.kid}: ${fingerprint(k)}`), `live keys from ${facts.backendJwks!.sources.join(' and ')}`],
+      fix,
+      facts: { pemMatch: { matched: false, stale: names, fix } },
     };
   },
 };

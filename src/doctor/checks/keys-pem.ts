@@ -1,12 +1,39 @@
 /**
- * keys.pem: the PEM public key a networkless verifier uses (CLERK_PEM_PUBLIC_KEY in the seeds'
- * FastAPI app, CLERK_JWT_KEY in Clerk's SDKs) parses, and how its newlines are written.
+ * keys.pem: the PEM public keys a networkless verifier uses (CLERK_JWT_KEY in Clerk's SDKs,
+ * CLERK_PEM_PUBLIC_KEY in the seeds' FastAPI app) parse, and how their newlines are written.
+ * Every PEM variable present is parsed: a backend reads one of them, doctor cannot tell which, so
+ * a problem in any is reported, naming the variable.
  */
 import { valueProblem } from '../../config/placeholders.js';
 import { where } from '../lib/env-file.js';
-import { fingerprint, parsePem, PEM_KEYS, sameKey } from '../lib/pem.js';
-import type { CheckModule } from '../types.js';
+import { fingerprint, parsePem, PEM_KEYS, sameKey, type PemParse } from '../lib/pem.js';
+import type { CheckModule, CheckOutput, Facts } from '../types.js';
 import { backendEnv } from './env-values.js';
+
+type Env = NonNullable<Facts['env']>;
+
+/** Outcomes per variable, worst first: the worst one is the check's verdict. */
+const SEVERITY = ['private-key', 'unparsable', 'one-line', 'escaped-only', 'not-rsa-2048', 'parsed'] as const;
+type Outcome = (typeof SEVERITY)[number];
+
+function outcomeOf(p: PemParse): Outcome {
+  if (!p.ok) return p.private ? 'private-key' : 'unparsable';
+  if (p.repaired && p.newlines === 'one line') return 'one-line';
+  if (p.repaired) return 'escaped-only';
+  if (p.bits !== 2048) return 'not-rsa-2048';
+  return 'parsed';
+}
+
+interface Parsed {
+  key: string;
+  parse: PemParse;
+  outcome: Outcome;
+}
+
+function describe(env: Env, p: Parsed): string {
+  if (!p.parse.ok) return `${where(env, p.key)} ${p.key}: ${p.parse.private ? 'a PRIVATE key' : `does not parse (${p.parse.error})`}`;
+  return `${where(env, p.key)} ${p.key}: RSA ${p.parse.bits} bits, ${p.parse.newlines}, ${fingerprint(p.parse.jwk)}`;
+}
 
 export const keysPem: CheckModule = {
   id: 'keys.pem',
@@ -14,18 +41,37 @@ export const keysPem: CheckModule = {
     const env = backendEnv(facts);
     const present = PEM_KEYS.filter((k) => env.values[k] && env.values[k].value.trim() !== '' && !valueProblem(env.values[k].value));
     if (present.length === 0) return { outcome: 'absent' };
-    const key = present[0];
-    const parsed = parsePem(env.values[key].value);
-    const vars = { key, envFile: env.display };
-    if (!parsed.ok) return { outcome: 'unparsable', vars: { ...vars, error: parsed.error }, evidence: [`${where(env, key)} ${key}`] };
-    const evidence: string[] = [`${where(env, key)} ${key}: RSA ${parsed.bits} bits, ${parsed.newlines}, ${fingerprint(parsed.jwk)}`];
-    for (const other of present.slice(1)) {
-      const o = parsePem(env.values[other].value);
-      if (o.ok && !sameKey(o.jwk, parsed.jwk)) evidence.push(`${where(env, other)} ${other} is a different key (${fingerprint(o.jwk)}) - which one does the backend read?`);
+    const all: Parsed[] = present.map((key) => {
+      const parse = parsePem(env.values[key].value);
+      return { key, parse, outcome: outcomeOf(parse) };
+    });
+    const worst = [...all].sort((a, b) => SEVERITY.indexOf(a.outcome) - SEVERITY.indexOf(b.outcome))[0];
+    const evidence = all.map((p) => describe(env, p));
+    const pems = all.flatMap((p) => (p.parse.ok ? [{ key: p.key, jwk: p.parse.jwk }] : []));
+    let same = '';
+    if (pems.length > 1) {
+      const differ = pems.some((p) => !sameKey(p.jwk, pems[0].jwk));
+      same = differ ? '; they hold DIFFERENT keys' : '; the same key';
+      if (differ) evidence.push(`${pems.map((p) => p.key).join(' and ')} hold different keys: a backend verifies with the one it reads (CLERK_JWT_KEY: Clerk's SDKs; CLERK_PEM_PUBLIC_KEY: the seeds' FastAPI app)`);
     }
-    const facts2 = { pem: { key, jwk: parsed.jwk } };
-    if (parsed.repaired) return { outcome: 'escaped-only', vars: { ...vars, repair: parsed.repaired }, evidence, facts: facts2 };
-    if (parsed.bits !== 2048) return { outcome: 'not-rsa-2048', vars: { ...vars, detail: `RSA-${parsed.bits}` }, evidence, facts: facts2 };
-    return { outcome: 'parsed', vars: { ...vars, bits: parsed.bits, newlines: parsed.newlines }, details: evidence, facts: facts2 };
+    const vars = { key: worst.key, envFile: env.display };
+    const out: CheckOutput = { outcome: worst.outcome, vars, evidence, facts: pems.length ? { pems } : undefined };
+    const p = worst.parse;
+    switch (worst.outcome) {
+      case 'private-key':
+        // Never the value itself: the evidence names the variable and line only.
+        return { ...out, evidence: all.filter((x) => x.outcome === 'private-key').map((x) => `${where(env, x.key)} ${x.key} holds a -----BEGIN ... PRIVATE KEY----- block`) };
+      case 'unparsable':
+        return { ...out, vars: { ...vars, error: p.ok ? '' : p.error } };
+      case 'one-line':
+      case 'escaped-only':
+        return { ...out, vars: { ...vars, repair: p.ok ? (p.repaired ?? '') : '' } };
+      case 'not-rsa-2048':
+        return { ...out, vars: { ...vars, detail: p.ok ? `RSA-${p.bits}` : '' } };
+      default: {
+        const names = pems.map((x) => x.key).join(', ');
+        return { outcome: 'parsed', vars: { ...vars, key: names, bits: p.ok ? p.bits : '', newlines: p.ok ? p.newlines : '', same }, details: evidence, facts: { pems } };
+      }
+    }
   },
 };

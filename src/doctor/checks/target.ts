@@ -5,6 +5,7 @@
 import { bodyLine, dateOffsetMs, httpExchange, type HttpOutcome } from '../lib/http.js';
 import { span } from '../lib/time.js';
 import type { CheckContext, CheckModule, CheckOutput, HttpExchange } from '../types.js';
+import { auditCheckpointFor } from './audit.js';
 
 const NOT_CONFIGURED = /not configured|missing (CLERK_|the )|Missing Clerk Secret Key|Failed to resolve JWK|secret key/i;
 
@@ -39,11 +40,12 @@ export const targetReachable: CheckModule = {
     const url = joinTarget(ctx.options.target!, ctx.options.probe);
     const res = await httpExchange({ method: 'GET', url, headers: { accept: 'application/json' }, timeoutMs: ctx.options.timeoutMs, now: ctx.now });
     if (!res.ok) {
-      const reason = res.kind === 'refused' ? 'connection refused' : res.kind === 'timeout' ? `no answer within ${ctx.options.timeoutMs} ms` : `${res.kind} (${res.code})`;
+      const reason = res.kind === 'refused' ? 'connection refused' : res.kind === 'timeout' ? `no answer within ${ctx.options.timeoutMs} ms` : res.kind === 'tls' ? res.error : `${res.kind} (${res.code})`;
       return {
         outcome: res.kind,
         vars: { url, code: res.code, error: res.error, timeoutMs: ctx.options.timeoutMs },
-        evidence: [res.error],
+        // tls and network lines already carry the error; the others show it underneath.
+        evidence: res.kind === 'tls' || res.kind === 'network' ? [] : [res.error],
         facts: { unavailable: { target: `${ctx.options.target} is not reachable: ${reason}` } },
       };
     }
@@ -100,6 +102,9 @@ export const targetFreshToken: CheckModule = {
   async run(ctx) {
     const source = await ctx.tokenSource();
     const token = await source.mint();
+    // Where the audit files end right before the request: audit.entries then judges only what
+    // this request appended, never an older line.
+    const auditCheckpoint = await auditCheckpointFor(ctx);
     const res = await callEndpoint(ctx, `Bearer ${token.token}`);
     if (!res.ok) return transportFailure(res, ctx);
     const ex = res.exchange;
@@ -107,13 +112,13 @@ export const targetFreshToken: CheckModule = {
     const age = iat !== undefined ? span(ex.sentAt - iat * 1000) : 'unknown age';
     const vars = { endpoint: endpointLabel(ctx), status: ex.status, body: bodyLine(ex.body), age };
     const fresh = { ...ex, token };
-    const facts = { target: { url: ctx.options.target!, fresh } };
+    const facts = { target: { url: ctx.options.target!, fresh }, auditCheckpoint };
     const other = redirectOrMissing(ex, ctx);
     if (other) return { ...other, facts };
     if (ex.status >= 200 && ex.status < 300) return { outcome: 'accepted', vars, details: exchangeEvidence(ex), facts };
     if (ex.status >= 500) {
       const outcome = ex.status === 500 && NOT_CONFIGURED.test(ex.body) ? 'not-configured' : 'server-error';
-      return { outcome, vars, evidence: exchangeEvidence(ex), facts: { target: { ...facts.target, failed500: ex } } };
+      return { outcome, vars, evidence: exchangeEvidence(ex), facts: { ...facts, target: { ...facts.target, failed500: ex } } };
     }
     return { outcome: 'rejected', vars, evidence: exchangeEvidence(ex), facts };
   },

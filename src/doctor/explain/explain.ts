@@ -99,9 +99,21 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
 
   const reason = parsed.headers['x-clerk-auth-reason'];
   const matches = matchMessages(d.catalogue, { messages: parsed.messages, status: parsed.status, reason, joseCodes: parsed.joseCodes });
+  // Without a status line a status-bound message can mean different things (FastAPI's "Not
+  // authenticated": 403 before 0.122, 401 after): then each reading is offered as an alternative.
+  const conditional = matches.filter((m) => m.ifStatus);
+  const alternatives = new Set(conditional.map((m) => m.cause)).size > 1;
   for (const m of matches) {
     const clock = TIME_CAUSES.has(m.cause) ? clockNotes(parsed.messages) : [];
-    addCause(causes, cause(d, m.cause, 'fail', [...m.matched.map((t) => `"${t}"`), ...m.notes, ...clock], m.verifiers));
+    const evidence = [...m.matched.map((t) => `"${t}"`), ...m.notes, ...clock];
+    if (alternatives && m.ifStatus) {
+      const others = conditional.filter((o) => o.cause !== m.cause).map((o) => `"${d.causes.get(o.cause)!.title}" if it was ${o.ifStatus!.join('/')}`);
+      evidence.unshift(`either this, if the answer was ${m.ifStatus.join('/')}, or ${others.join(', or ')}: the input has no status line, so doctor cannot tell (paste \`curl -i\` output)`);
+    }
+    addCause(causes, cause(d, m.cause, alternatives && m.ifStatus ? 'warn' : 'fail', evidence, m.verifiers));
+  }
+  if (alternatives) {
+    notes.push(`the same words mean different things by status: ${conditional.map((m) => `${m.ifStatus!.join('/')} → ${m.cause}`).join('; ')}`);
   }
 
   let analysis: TokenAnalysis | undefined;
@@ -134,6 +146,7 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
   } else {
     kind = 'message';
     summary = matches.length ? `a message from ${[...new Set(matches.flatMap((m) => m.verifiers))].join(', ')}` : 'a message doctor does not recognise';
+    if (alternatives) summary += ` - either of ${conditional.length} readings, depending on the HTTP status`;
   }
   // Failures first, then the warnings; within a level keep discovery order (reason header first).
   const order = { fail: 0, warn: 1, info: 2 };

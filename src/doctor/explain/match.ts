@@ -6,13 +6,18 @@ import type { Catalogue } from '../data.js';
 
 export interface MessageMatch {
   cause: string;
-  /** Who emits what matched ("PyJWT", "@clerk/backend (x-clerk-auth-reason)"). */
+  /** Who emits what matched ("PyJWT", "@clerk/backend"), each once. */
   verifiers: string[];
   /** The pieces of input that matched (first = strongest). */
   matched: string[];
   notes: string[];
   /** Where it came from, strongest first: reason header > jose code > message. */
   via: 'reason' | 'code' | 'message';
+  /**
+   * The rule holds only for these HTTP statuses and the input carries none: the match is one
+   * reading among others (FastAPI's "Not authenticated" is 403 before 0.122, 401 after).
+   */
+  ifStatus?: number[];
 }
 
 export interface MatchInput {
@@ -22,10 +27,43 @@ export interface MatchInput {
   joseCodes?: string[];
 }
 
-function excerptAround(text: string, index: number, length: number): string {
-  const start = Math.max(0, index - 20);
-  const end = Math.min(text.length, index + length + 40);
+/** How far a cut may move to reach a word boundary before it cuts inside the word instead. */
+const WORD_SLACK = 30;
+
+/**
+ * The matched text with some context, cut on word boundaries: a cut point inside a word moves
+ * out to the word's edge (taking the whole word) when that is near, else in to the next space.
+ */
+export function excerptAround(text: string, index: number, length: number): string {
+  const isSpace = (c: string | undefined) => c === undefined || /\s/.test(c);
+  let start = Math.max(0, index - 20);
+  if (start > 0 && !isSpace(text[start - 1])) {
+    let out = start;
+    while (out > 0 && !isSpace(text[out - 1])) out--;
+    if (start - out <= WORD_SLACK) start = out;
+    else {
+      let inward = start;
+      while (inward < index && !isSpace(text[inward - 1])) inward++;
+      start = inward;
+    }
+  }
+  let end = Math.min(text.length, index + length + 40);
+  if (end < text.length && !isSpace(text[end])) {
+    let out = end;
+    while (out < text.length && !isSpace(text[out])) out++;
+    if (out - end <= WORD_SLACK) end = out;
+    else {
+      let inward = end;
+      while (inward > index + length && !isSpace(text[inward])) inward--;
+      end = inward;
+    }
+  }
   return `${start > 0 ? '…' : ''}${text.slice(start, end).replace(/\s+/g, ' ').trim()}${end < text.length ? '…' : ''}`;
+}
+
+/** "PyJWT, python-jose" in the catalogue is two verifiers; each is listed once. */
+function verifierNames(v: string): string[] {
+  return v.split(/,\s*/).map((n) => n.trim()).filter(Boolean);
 }
 
 /** Every cause the input points at, strongest evidence first, one entry per cause. */
@@ -35,6 +73,9 @@ export function matchMessages(catalogue: Catalogue, input: MatchInput): MessageM
     const cur = byCause.get(m.cause);
     if (!cur) byCause.set(m.cause, m);
     else {
+      // An unconditional match of the same cause makes the cause certain.
+      if (!m.ifStatus) delete cur.ifStatus;
+      else if (cur.ifStatus) cur.ifStatus = [...new Set([...cur.ifStatus, ...m.ifStatus])];
       for (const v of m.verifiers) if (!cur.verifiers.includes(v)) cur.verifiers.push(v);
       for (const t of m.matched) if (!cur.matched.includes(t)) cur.matched.push(t);
       for (const n of m.notes) if (!cur.notes.includes(n)) cur.notes.push(n);
@@ -43,7 +84,9 @@ export function matchMessages(catalogue: Catalogue, input: MatchInput): MessageM
   if (input.reason) {
     const reason = input.reason.trim();
     const hit = catalogue.clerkReasons.find((r) => (r.prefix ? reason.startsWith(r.reason) : reason === r.reason));
-    if (hit) add({ cause: hit.cause, verifiers: ['@clerk/backend (x-clerk-auth-reason)'], matched: [`x-clerk-auth-reason: ${reason}`], notes: [], via: 'reason' });
+    // The matched text already says it came from the header: the verifier is named plainly, so a
+    // message from the same SDK does not list it twice.
+    if (hit) add({ cause: hit.cause, verifiers: ['@clerk/backend'], matched: [`x-clerk-auth-reason: ${reason}`], notes: [], via: 'reason' });
   }
   for (const code of input.joseCodes ?? []) {
     const cause = catalogue.joseCodes[code];
@@ -54,7 +97,9 @@ export function matchMessages(catalogue: Catalogue, input: MatchInput): MessageM
     for (const text of input.messages) {
       const m = rule.pattern.exec(text);
       if (!m) continue;
-      add({ cause: rule.cause, verifiers: [rule.verifier], matched: [excerptAround(text, m.index, m[0].length)], notes: rule.note ? [rule.note] : [], via: 'message' });
+      const match: MessageMatch = { cause: rule.cause, verifiers: verifierNames(rule.verifier), matched: [excerptAround(text, m.index, m[0].length)], notes: rule.note ? [rule.note] : [], via: 'message' };
+      if (rule.status && input.status === undefined) match.ifStatus = [...rule.status];
+      add(match);
       break;
     }
   }

@@ -60,7 +60,13 @@ function headerFindings(h: Record<string, unknown>, f: TokenFinding[]): void {
 function timeFindings(c: Record<string, unknown>, now: number, f: TokenFinding[]): void {
   const num = (k: string) => (typeof c[k] === 'number' ? (c[k] as number) : undefined);
   for (const k of ['exp', 'iat', 'nbf']) {
-    if (c[k] !== undefined && typeof c[k] !== 'number') f.push({ claim: k, severity: 'fail', cause: 'malformed-token', message: `"${k}" is not a number (${JSON.stringify(c[k])})` });
+    const v = c[k];
+    if (v === undefined || typeof v === 'number') continue;
+    // A well-formed token whose issuer wrote a time as a string ("1795367408"): its own cause, not
+    // a malformed token - the JWT is fine, the claim's type is not.
+    const n = typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : undefined;
+    const reads = n !== undefined ? `, which would be ${iso(n)} as a number` : '';
+    f.push({ claim: k, severity: 'fail', cause: 'time-claim-not-number', message: `"${k}" is ${typeof v === 'string' ? 'the string' : `a ${Array.isArray(v) ? 'list' : v === null ? 'null' : typeof v}`} ${JSON.stringify(v)}${reads}: JWT times are JSON numbers (NumericDate, seconds); @clerk/backend and jose reject it` });
   }
   const exp = num('exp');
   const iat = num('iat');

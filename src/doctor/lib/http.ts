@@ -33,6 +33,27 @@ export function classifyTransport(err: unknown): { kind: TransportKind; code: st
   return { kind: 'network', code };
 }
 
+/** What a TLS failure means, in words; OpenSSL's own text ("...ssl3_record.c:350:") is not for people. */
+const TLS_MEANING: Array<[RegExp, string]> = [
+  [/WRONG_VERSION_NUMBER|wrong version number|packet length too long|http request/i, 'TLS handshake failed: the port speaks plain HTTP? use http://'],
+  [/CERT_HAS_EXPIRED|certificate has expired/i, 'the TLS certificate has expired'],
+  [/SELF_SIGNED|DEPTH_ZERO/i, 'the TLS certificate is self-signed and not trusted (trust its CA with NODE_EXTRA_CA_CERTS, or use http:// for a local server)'],
+  [/ALTNAME|HOSTNAME_MISMATCH/i, 'the TLS certificate is for another host name'],
+  [/UNABLE_TO_(GET|VERIFY)|unable to (get|verify)/i, 'the TLS certificate chain cannot be verified (a missing intermediate, or a private CA: NODE_EXTRA_CA_CERTS)'],
+];
+
+/** A transport failure as one plain line: TLS explained in words with its code, others flattened. */
+export function plainTransportError(kind: TransportKind, code: string, message: string): string {
+  if (kind === 'tls') {
+    const meaning = TLS_MEANING.find(([re]) => re.test(code) || re.test(message))?.[1];
+    if (meaning) return `${meaning} (${code})`;
+    // OpenSSL's "...:SSL routines:function:reason:file:line:" - keep only the reason.
+    const reason = /SSL routines:[^:]*:([^:]+):/.exec(message)?.[1];
+    return `TLS handshake failed${reason ? `: ${reason}` : ''} (${code})`;
+  }
+  return message.replace(/\s+/g, ' ').trim();
+}
+
 export interface RequestSpec {
   method: string;
   url: string;
@@ -50,7 +71,7 @@ export async function httpExchange(spec: RequestSpec): Promise<HttpOutcome> {
     return { ok: true, exchange: { method: spec.method, url: spec.url, status: res.status, headers: res.headers, body: res.body, sentAt, receivedAt: now() } };
   } catch (err) {
     const { kind, code } = classifyTransport(err);
-    return { ok: false, kind, code, error: (err as Error).message };
+    return { ok: false, kind, code, error: plainTransportError(kind, code, (err as Error).message ?? String(err)) };
   }
 }
 

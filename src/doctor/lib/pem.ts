@@ -5,17 +5,31 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 
-export const PEM_KEYS = ['CLERK_PEM_PUBLIC_KEY', 'CLERK_JWT_KEY'];
+/** The variables a networkless verifier reads its PEM from; the order is the reference target's preference. */
+export const PEM_KEYS = ['CLERK_JWT_KEY', 'CLERK_PEM_PUBLIC_KEY'];
+
+/** Who reads each PEM variable, for fixes that must say which one the backend uses. */
+export const PEM_READERS: Record<string, string> = {
+  CLERK_JWT_KEY: "@clerk/backend, @clerk/express and Clerk's other SDKs (and the reference target, ahead of CLERK_PEM_PUBLIC_KEY)",
+  CLERK_PEM_PUBLIC_KEY: "the seeds' FastAPI/PyJWT app",
+};
+
+const PRIVATE_ARMOUR = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+/** A private key where a public key belongs: a secret that must leave the file. */
+export function isPrivateKeyPem(value: string): boolean {
+  return PRIVATE_ARMOUR.test(value);
+}
 
 export type PemParse =
   | { ok: true; jwk: JWK; bits: number; newlines: 'real newlines' | 'escaped \\n' | 'one line'; /** Parsed only after repair (\\n escapes expanded, or newlines restored): how. */ repaired?: string }
-  | { ok: false; error: string };
+  | { ok: false; error: string; /** The value is a private key (a leaked secret, not just a bad value). */ private?: boolean };
 
 /** Problems of the armour alone (no parsing): for env.formats. */
 export function pemArmourProblem(value: string): string | undefined {
   const v = value.trim();
   if (!/-----BEGIN (RSA )?PUBLIC KEY-----/.test(v)) {
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v)) return 'is a PRIVATE key; the backend needs the public key';
+    if (isPrivateKeyPem(v)) return 'is a PRIVATE key; the backend needs the public key';
     if (/-----BEGIN CERTIFICATE-----/.test(v)) return 'is a certificate, not the public key PEM';
     return 'has no "-----BEGIN PUBLIC KEY-----" line';
   }
@@ -43,9 +57,9 @@ function rewrap(value: string): string {
 
 export function parsePem(value: string): PemParse {
   const v = value.trim();
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v)) {
+  if (isPrivateKeyPem(v)) {
     // createPublicKey would derive the public half and "parse" it; a verifier must never hold this.
-    return { ok: false, error: 'it is a PRIVATE key: paste the PUBLIC key (Dashboard → API keys → Show JWT public key) and remove the private key from the file' };
+    return { ok: false, private: true, error: 'it is a PRIVATE key: remove it from the file and paste the PUBLIC key (Dashboard → API keys → Show JWT public key)' };
   }
   const real = v.includes('\n');
   const escaped = v.includes('\\n');
@@ -60,6 +74,16 @@ export function parsePem(value: string): PemParse {
   const bits = Buffer.from(jwk.n ?? '', 'base64url').length * 8;
   const repaired = direct ? undefined : escaped ? 'turning \\n into newlines' : 'restoring its newlines';
   return { ok: true, jwk, bits, newlines: real ? 'real newlines' : escaped ? 'escaped \\n' : 'one line', repaired };
+}
+
+/** The SPKI PEM of a JWKS key (public: safe to print). */
+export function jwkToPem(jwk: JWK): string {
+  return createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** `KEY="-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----"`: one line to paste into an env file (dotenv and python-dotenv expand \n inside double quotes). */
+export function envLine(key: string, pem: string): string {
+  return `${key}="${pem.trim().replace(/\r?\n/g, '\\n')}"`;
 }
 
 /** Same RSA public key? */

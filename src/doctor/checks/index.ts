@@ -1,4 +1,4 @@
-/** Every check module, by id. diagnostics/checks.yaml names them; test/doctor-tree.test.ts keeps both in step. */
+/** Every check module, by id. diagnostics/checks.yaml names them; test/doctor-checks.test.ts keeps both in step. */
 import type { CheckModule } from '../types.js';
 import { auditDir, auditEntries, auditToday } from './audit.js';
 import { authCause } from './auth-cause.js';

@@ -71,6 +71,16 @@ describe('reports', () => {
     }
   });
 
+  it('prints a fix shared by several findings once, under all of them', () => {
+    const shared = { ...base, expect: 'rejected' as const, severity: 'medium' as const, verdict: 'finding' as const, message: '403 where 401 is right', hint: 'answer 401' };
+    const out = renderTerminalSummary(
+      summarise({ ...report('low'), results: [{ ...shared, caseId: 'no-authorization-header' }, { ...shared, caseId: 'empty-bearer' }] }),
+      false,
+    );
+    expect(out.match(/answer 401/g)).toHaveLength(1);
+    expect(out).toMatch(/· no-authorization-header: 403[^\n]*\n  ✗ POST \/jobs · empty-bearer: 403[^\n]*\n    fix \(all 2 above\): answer 401/);
+  });
+
   it('prints findings most severe first with their fix, and no secrets', () => {
     const out = renderTerminalSummary(report('low'), false);
     expect(out.indexOf('CRITICAL')).toBeLessThan(out.indexOf('MEDIUM'));

@@ -1,5 +1,6 @@
 import { paint } from '../cli/output.js';
 import { redact } from '../redact.js';
+import type { CaseResult } from '../suite/result.js';
 import { findingsBySeverity, type RunReport } from './summary.js';
 
 /** The summary printed after vitest's live output: findings by severity with the fix for each. */
@@ -8,16 +9,23 @@ export function renderTerminalSummary(report: RunReport, color: boolean, reportF
   const s = report.summary;
   const out: string[] = ['', p.bold(`clerk-harness: ${report.suite.name} against ${report.target} (${report.mode})`)];
   const sevColor = (sev: string) => (sev === 'critical' || sev === 'high' ? p.red : sev === 'medium' ? p.yellow : p.dim);
-  let current = '';
+  // Within a severity, findings that share a fix are listed together and the fix is printed once.
+  const bySeverity = new Map<string, Map<string, CaseResult[]>>();
   for (const f of findingsBySeverity(report)) {
-    if (f.severity !== current) {
-      current = f.severity;
-      out.push('', sevColor(current)(p.bold(`${current.toUpperCase()}`)));
+    const groups = bySeverity.get(f.severity) ?? new Map<string, CaseResult[]>();
+    groups.set(f.hint ?? '', [...(groups.get(f.hint ?? '') ?? []), f]);
+    bySeverity.set(f.severity, groups);
+  }
+  for (const [severity, groups] of bySeverity) {
+    out.push('', sevColor(severity)(p.bold(severity.toUpperCase())));
+    for (const [hint, findings] of groups) {
+      for (const f of findings) {
+        out.push(`  ✗ ${f.request} · ${f.caseId}: ${f.message}`);
+        if (f.observed?.bodyExcerpt) out.push(p.dim(`      body: ${f.observed.bodyExcerpt.slice(0, 160)}`));
+        for (const a of f.audit ?? []) out.push(p.dim(`      audit ${a.field}: ${a.message}`));
+      }
+      if (hint) out.push(`    fix${findings.length > 1 ? ` (all ${findings.length} above)` : ''}: ${hint}`);
     }
-    out.push(`  ✗ ${f.request} · ${f.caseId}: ${f.message}`);
-    if (f.observed?.bodyExcerpt) out.push(p.dim(`      body: ${f.observed.bodyExcerpt.slice(0, 160)}`));
-    for (const a of f.audit ?? []) out.push(p.dim(`      audit ${a.field}: ${a.message}`));
-    if (f.hint) out.push(`      fix: ${f.hint}`);
   }
   const errored = report.results.filter((r) => r.verdict === 'error');
   if (errored.length) {

@@ -116,6 +116,19 @@ describe('each deliberate flaw is caught by the case meant for it and fails the 
   }, 60_000);
 });
 
+describe('suites without an audit log', () => {
+  it('run their requests concurrently and still judge every case', async () => {
+    const suite = path.join(workdir(), 'no-audit.yaml');
+    const body = new URL('../fixtures/job.json', import.meta.url).pathname;
+    writeFileSync(suite, `name: no audit\naudit: false\nendpoints:\n  - name: create job\n    method: POST\n    path: /jobs\n    body: ${body}\n    accepted_status: 201\n`);
+    const run = await runAgainst(['allow-alg-none'], ['--suite', suite]);
+    expect(run.code).toBe(1);
+    const findings = run.report.results.filter((r) => r.verdict === 'finding').map((r) => r.caseId).sort();
+    expect(findings).toEqual([...FLAWS['allow-alg-none'].caughtBy].sort());
+    expect(run.report.results.every((r) => r.audit === undefined)).toBe(true);
+  }, 60_000);
+});
+
 describe('flaws change only the cases meant for them (no collateral findings)', () => {
   it('accept-no-exp + allow-alg-none + accept-expired over the whole catalogue', async () => {
     const flaws: TargetFlaw[] = ['accept-no-exp', 'allow-alg-none', 'accept-expired'];

@@ -56,11 +56,13 @@ export async function startPlan(plan: RunPlan, options: VitestRunOptions): Promi
       reporters: [options.liveReporter ?? 'default', ['junit', { suiteName: `clerk-harness: ${plan.suite.name}` }], collector],
       outputFile: { junit: path.join(options.reportsDir, 'junit.xml') },
       provide: { harnessPlan: plan },
-      // Requests must not overlap: the audit log is read per request.
+      // One worker; tests overlap (up to maxConcurrency) only for suites without an audit log,
+      // whose per-request correlation needs requests one at a time (see auth.spec.ts).
       pool: 'forks',
       maxWorkers: 1,
       fileParallelism: false,
-      sequence: { concurrent: false, shuffle: false },
+      maxConcurrency: 6,
+      sequence: { shuffle: false },
       // Against real Clerk the expired-token case may wait up to ~50 s for its genuine token to age.
       testTimeout: Math.max(30_000, plan.suite.timeoutMs * 3 + 10_000) + (plan.mode === 'clerk' ? 60_000 : 0),
       hookTimeout: 60_000,

@@ -30,18 +30,18 @@ it('mint --exec passes SIGTERM on to the command instead of orphaning it', async
     cwd,
     env: { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey },
   });
-  await cli.waitFor(/started/);
+  await cli.waitFor(/started/, 45_000); // generous: the suite may be running CLI processes in parallel
   const pid = Number(readFileSync(pidFile, 'utf8'));
   expect(alive(pid)).toBe(true);
   const exit = await cli.stop('SIGTERM');
   expect(exit.code).toBe(1);
   expect(cli.stderr()).toMatch(/"sh" was killed by SIGTERM \(reported as exit 1\)/);
   expect(alive(pid)).toBe(false);
-});
+}, 60_000);
 
 it('names --user-id, not CLERK_TEST_USER_ID, when the id given on the command line does not exist', async () => {
   const r = await runCli(['mint', '--user-id', 'user_doesnotexist123'], { env: { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey } });
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/^clerk-harness mint: --user-id user_doesnotexist123: no such user/);
   expect(r.stderr).toMatch(/leave out --user-id/);
-});
+}, 60_000);

@@ -19,7 +19,7 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   input?: string;
-  /** Kill the process after this many ms (default 20 s) so a hung CLI fails the test, not the run. */
+  /** Kill the process after this many ms (default 60 s) so a hung CLI fails the test, not the run. */
   timeoutMs?: number;
 }
 
@@ -34,7 +34,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(err);

@@ -59,7 +59,8 @@ describe('reports', () => {
     const md = readFileSync(files.markdown, 'utf8');
     expect(md).toMatch(/## clerk-harness: demo <suite> — 💥 could not complete/);
     expect(md).toMatch(/### Errors[\s\S]*`expired-token` \| Test timed out/);
-    expect(md).toMatch(/\| \*\*critical\*\* \| POST \/jobs \| `alg-none-lower`/);
+    expect(md).toMatch(/\| \*\*critical\*\* \| POST \/jobs \| `alg-none-lower` t \| accepted with 201 \| \[1\]\(#fix-1\) \|/);
+    expect(md).toMatch(/#### Fixes\n\n1\. <a id="fix-1"><\/a>pin algorithms\n2\. <a id="fix-2"><\/a>FastAPI\n/);
     const html = readFileSync(files.html, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('demo &lt;suite&gt;');

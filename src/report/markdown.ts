@@ -22,10 +22,19 @@ export function renderMarkdown(report: RunReport): string {
   for (const e of report.errors) out.push(`> 💥 ${cell(e)}`, '');
   const findings = findingsBySeverity(report);
   if (findings.length) {
-    out.push('### Findings', '', '| severity | endpoint | case | observed | what to fix |', '|---|---|---|---|---|');
+    // Findings often share a fix (four alg:none spellings, four 403s): number each fix once.
+    const fixes: string[] = [];
+    const fixNo = (hint: string | undefined) => {
+      if (!hint) return '';
+      if (!fixes.includes(hint)) fixes.push(hint);
+      return `[${fixes.indexOf(hint) + 1}](#fix-${fixes.indexOf(hint) + 1})`;
+    };
+    out.push('### Findings', '', '| severity | endpoint | case | observed | fix |', '|---|---|---|---|---|');
     for (const f of findings) {
-      out.push(`| **${f.severity}** | ${cell(f.request)} | \`${f.caseId}\` ${cell(f.title)} | ${cell(f.message)} | ${cell(f.hint ?? '')} |`);
+      out.push(`| **${f.severity}** | ${cell(f.request)} | \`${f.caseId}\` ${cell(f.title)} | ${cell(f.message)} | ${fixNo(f.hint)} |`);
     }
+    out.push('', '#### Fixes', '');
+    fixes.forEach((hint, i) => out.push(`${i + 1}. <a id="fix-${i + 1}"></a>${hint.replace(/\n/g, ' ')}`));
     out.push('');
   }
   const errored = report.results.filter((r) => r.verdict === 'error');

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paint } from '../src/cli/output.js';
 import { envAudience } from '../src/doctor/checks/env-audience.js';
 import { keysPem } from '../src/doctor/checks/keys-pem.js';
+import { pemStaleFix } from '../src/doctor/checks/keys-match.js';
 import { envFile } from '../src/doctor/checks/env-file.js';
 import { envFormats } from '../src/doctor/checks/env-formats.js';
 import { envGit } from '../src/doctor/checks/env-git.js';
@@ -109,9 +110,13 @@ describe('env checks on real env files', () => {
     expect(result).toMatchObject({ status: 'fail', cause: 'pem-private-key' });
     expect(result.fix).toMatch(/^remove CLERK_JWT_KEY from backend\.env now and treat the key as leaked: rotate it/);
     expect(JSON.stringify([formats, pem, result])).not.toContain(PRIVATE_PEM.split('\n')[3]);
+    // The leak is the verdict, but other format problems are not hidden behind it.
+    const more = await envFormats.run(ctx('env.formats'), await envFacts({ ...GOOD, CLERK_JWT_KEY: PRIVATE_PEM, CLERK_SECRET_KEY: 'pk_test_notasecretkey123' }));
+    expect(more.outcome).toBe('private-key');
+    expect(more.evidence).toEqual(expect.arrayContaining([expect.stringMatching(/^also: backend\.env:\d+ CLERK_SECRET_KEY /)]));
   });
 
-  it('keys.pem: a one-line PEM fails (its newlines were lost), escaped \\n only warns; every PEM variable is parsed', async () => {
+  it('keys.pem: newline mistakes are judged by who reads the variable; every PEM variable is parsed', async () => {
     const oneLine = await envFacts({ ...GOOD, CLERK_PEM_PUBLIC_KEY: PEM.trim().replace(/\n/g, '') });
     const out = await keysPem.run(ctx('keys.pem'), oneLine);
     expect(out).toMatchObject({ outcome: 'one-line', vars: { key: 'CLERK_PEM_PUBLIC_KEY' } });
@@ -129,10 +134,17 @@ describe('env checks on real env files', () => {
     expect(escaped.outcome).toBe('escaped-only');
     expect(diagnostics.tree.byId.get('keys.pem')!.verdicts['escaped-only'].status).toBe('warn');
 
-    // Both variables present: a problem in the second is found although the first is fine.
+    // CLERK_JWT_KEY is read by Clerk's SDKs, which strip real newlines (a one-line key works, a
+    // warning) but not literal \n (the key cannot verify anything, a failure).
     const both = await keysPem.run(ctx('keys.pem'), await envFacts({ ...GOOD, CLERK_JWT_KEY: PEM.trim().replace(/\n/g, '') }));
-    expect(both).toMatchObject({ outcome: 'one-line', vars: { key: 'CLERK_JWT_KEY' } });
+    expect(both).toMatchObject({ outcome: 'one-line-sdk', vars: { key: 'CLERK_JWT_KEY' } });
+    expect(toResult(diagnostics.tree.byId.get('keys.pem')!, both, diagnostics, 1).status).toBe('warn');
     expect(both.facts?.pems?.map((p) => p.key)).toEqual(['CLERK_JWT_KEY', 'CLERK_PEM_PUBLIC_KEY']);
+    await writeFile(path.join(dir, 'escaped-sdk.env'), `CLERK_JWT_KEY='${PEM.trim().replace(/\n/g, '\\n')}'\n`);
+    const sdkFacts = { unavailable: {}, ...(await envFile.run(ctx('env.file', { envFile: 'escaped-sdk.env' }), { unavailable: {} })).facts };
+    const sdk = await keysPem.run(ctx('keys.pem'), sdkFacts);
+    expect(sdk.outcome).toBe('escaped-sdk');
+    expect(toResult(diagnostics.tree.byId.get('keys.pem')!, sdk, diagnostics, 1)).toMatchObject({ status: 'fail', cause: 'pem-escaped-sdk' });
   });
 
   it('env.formats: the emulator\'s http://127.0.0.1 issuer is fine; a trailing slash is its own verdict', async () => {
@@ -163,11 +175,11 @@ describe('env checks on real env files', () => {
     expect((await envKeyMode.run(ctx('env.key-mode'), facts)).vars?.detail).toBe('the backend uses test keys, the harness mints with a live key');
   });
 
-  it('env.audience: set for session tokens warns (auth.cause confirms a 401); with a template configured it warns too', async () => {
+  it('env.audience: set for session tokens fails unless the target proves otherwise; with a template configured it warns', async () => {
     const facts = await envFacts({ ...GOOD, CLERK_JWT_AUDIENCE: 'my-api' });
     const out = await envAudience.run(ctx('env.audience'), facts);
     expect(out.outcome).toBe('set-for-session-tokens');
-    expect(diagnostics.tree.byId.get('env.audience')!.verdicts[out.outcome]).toMatchObject({ status: 'warn', cause: 'aud-required' });
+    expect(diagnostics.tree.byId.get('env.audience')!.verdicts[out.outcome]).toMatchObject({ status: 'fail', cause: 'aud-required' });
     facts.harness = { apiUrl: 'x', config: { jwtTemplate: 'server-token' } as never };
     expect((await envAudience.run(ctx('env.audience'), facts)).outcome).toBe('set-with-template');
   });
@@ -334,5 +346,15 @@ describe('tree, executor, ranking, rendering', () => {
     expect(coloured).toContain('\u001b[33m!\u001b[39m');
     expect(coloured).toContain('\u001b[31m✗\u001b[39m');
     expect(renderReport(report, { paint: paint(false), tree: diagnostics.tree, verbose: true })).toMatch(/hidden detail/);
+  });
+});
+
+describe('pemStaleFix', () => {
+  it('offers only RSA keys of the live JWKS as lines to paste, whatever else the JWKS holds', () => {
+    const rsa = publicKey.export({ format: 'jwk' });
+    const fix = pemStaleFix(['CLERK_JWT_KEY'], [{ kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' }, { ...rsa, kid: 'ins_live' }], 'backend.env');
+    expect(fix).toMatch(/restart the server after editing the env file/);
+    expect(fix.match(/CLERK_JWT_KEY="-----BEGIN PUBLIC KEY-----/g)).toHaveLength(1);
+    expect(fix).not.toContain('c2VjcmV0');
   });
 });

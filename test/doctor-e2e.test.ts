@@ -102,11 +102,11 @@ describe('doctor against the reference target', () => {
     expect(run.report!.rootCauses[0].checks).toEqual(expect.arrayContaining(['auth.cause', 'env.audience']));
     // The 401 is the failure; the env file's setting is the supporting warning.
     expect(check(run, 'auth.cause')).toMatchObject({ status: 'fail', outcome: 'aud-required' });
-    expect(check(run, 'env.audience')).toMatchObject({ status: 'warn', outcome: 'set-for-session-tokens' });
+    expect(check(run, 'env.audience')).toMatchObject({ status: 'fail', outcome: 'set-for-session-tokens' });
     expect(check(run, 'env.audience')?.evidence.join('\n')).toMatch(/backend\.env:\d+ CLERK_JWT_AUDIENCE=my-api/);
   });
 
-  it('env file: audience set - a warning, never a failure by itself; what doctor says depends on what the target does', async () => {
+  it('env file: audience set - a failure unless the target proves it does not enforce it', async () => {
     await writeBackendEnv(world, { CLERK_JWT_AUDIENCE: 'my-api' });
     // 1. The target does not enforce it (a fresh session token without aud got 201): a warning
     //    that says so, exit 0, and no "the verifier requires aud" root cause - it does not.
@@ -116,10 +116,12 @@ describe('doctor against the reference target', () => {
     expect(check(lenient, 'env.audience')).toMatchObject({ status: 'warn', outcome: 'set-not-enforced' });
     expect(check(lenient, 'env.audience')?.says).toMatch(/CLERK_JWT_AUDIENCE=my-api is set, but the target accepted a fresh session token/);
     expect(causeIds(lenient)).not.toContain('aud-required');
-    // 2. No target to ask: the risk is named as a warning with its cause, exit 0.
+    // 2. No target to ask (the broken env file on its own): the seeds' rule holds, aud-required
+    //    first, exit 1.
     const envOnly = await runDoctorCli(world, ['--env-file', 'backend.env', '--only', 'env']);
-    expect(envOnly.code).toBe(0);
-    expect(check(envOnly, 'env.audience')).toMatchObject({ status: 'warn', outcome: 'set-for-session-tokens', cause: 'aud-required' });
+    expect(envOnly.code).toBe(1);
+    expect(check(envOnly, 'env.audience')).toMatchObject({ status: 'fail', outcome: 'set-for-session-tokens', cause: 'aud-required' });
+    expect(causeIds(envOnly)[0]).toBe('aud-required');
     // 3. The target enforces it: the test above - aud-required first, exit 1.
   });
 
@@ -140,6 +142,15 @@ describe('doctor against the reference target', () => {
     expect(['nbf-future', 'iat-future']).toContain(causeIds(run)[0]);
     expect(check(run, 'target.clock')?.says).toMatch(/target clock is 1\d\d s behind this machine's|target clock is 2 min behind/);
     expect(check(run, 'auth.cause')?.evidence.join('\n')).toMatch(/server clock: .* behind this machine's/);
+  });
+
+  it.each([-4, 3])('a server clock %i s off, within the verifier\'s skew: tokens accepted and the audit entry judged by the server\'s clock', async (seconds) => {
+    const t = await target({ clockOffsetSeconds: seconds });
+    await writeBackendEnv(world);
+    const run = await doctor(t);
+    expect(check(run, 'target.fresh-token')?.status).toBe('pass');
+    expect(check(run, 'audit.entries')).toMatchObject({ status: 'pass', outcome: 'valid' });
+    expect(run.code).toBe(0);
   });
 
   it('403 for a missing header (FastAPI < 0.122) → forbid-missing-header, with how to get 401', async () => {

@@ -323,3 +323,15 @@ describe('doctor explain through the CLI (in-process)', () => {
     expect(err.text()).toBe('');
   });
 });
+
+describe('explain on absurd claim values', () => {
+  it('does not crash on times beyond what a Date can show', () => {
+    const seg = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    for (const exp of ['99999999999999999999', 1e20]) {
+      const token = `${seg({ alg: 'RS256', typ: 'JWT', kid: 'ins_x' })}.${seg({ sub: 'user_abc', iat: 1e20, exp })}.c2ln`;
+      const e = explainInput(token, { nowSeconds: NOW });
+      expect(e.recognised).toBe(true);
+      expect(JSON.stringify(e)).toMatch(/out of range/);
+    }
+  });
+});

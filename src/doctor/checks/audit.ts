@@ -104,15 +104,31 @@ function shownAt(f: AuditFinding, cwd: string): string {
   return ` (${displayPath(f.at.slice(0, i), cwd)} byte ${f.at.slice(i + 1)})`;
 }
 
-const ATTRIBUTION = new Set(['user_id', 'token_iat', 'user_email', 'timestamp']);
+const ATTRIBUTION = new Set(['user_id', 'token_iat', 'user_email']);
 
 /** Judge exactly what doctor's accepted request appended, as the suite runner would. */
-async function judgeAppended(ctx: CheckContext, fresh: Fresh, checkpoint: AuditCheckpoint, validator: Awaited<ReturnType<typeof loadAuditValidator>>): Promise<CheckOutput> {
+async function judgeAppended(
+  ctx: CheckContext,
+  fresh: Fresh,
+  checkpoint: AuditCheckpoint,
+  validator: Awaited<ReturnType<typeof loadAuditValidator>>,
+  targetOffsetMs: number | undefined,
+): Promise<CheckOutput> {
   const appended = await readAppended(checkpoint, { minEntries: 1, waitMs: APPEND_WAIT_MS, settleMs: 50 });
   const { sub, iat, email } = fresh.token.claims;
+  // The target stamps entries with its own clock: judge them against the request window seen
+  // through that clock (the offset measured from its Date header, which has 1 s resolution).
+  const offsetMs = targetOffsetMs ?? 0;
   const findings = checkAcceptedRequest(
     appended,
-    { sub: String(sub), iat: Number(iat), email: typeof email === 'string' ? email : undefined, requestStart: fresh.sentAt, requestEnd: fresh.receivedAt },
+    {
+      sub: String(sub),
+      iat: Number(iat),
+      email: typeof email === 'string' ? email : undefined,
+      requestStart: fresh.sentAt + offsetMs,
+      requestEnd: fresh.receivedAt + offsetMs,
+      toleranceMs: 3000,
+    },
     validator,
   );
   const gained = appended.files.filter((f) => f.to > f.from || f.restarted).map((f) => `${displayPath(f.path, ctx.cwd)} bytes ${f.from}-${f.to}`);
@@ -125,6 +141,10 @@ async function judgeAppended(ctx: CheckContext, fresh: Fresh, checkpoint: AuditC
   const missing = findings.find((f) => f.field === 'entry' && f.actual === 0);
   if (missing) return { outcome: 'not-written', vars: { detail: `doctor's accepted request (${who}) wrote no audit entry` }, evidence };
   if (findings.some((f) => ATTRIBUTION.has(f.field))) return { outcome: 'unattributed', vars: { detail: `the entry doctor's request wrote is not attributed to its token (${who})` }, evidence };
+  const late = findings.find((f) => f.field === 'timestamp');
+  if (late && findings.every((f) => f.field === 'timestamp')) {
+    return { outcome: 'not-contemporaneous', vars: { detail: `the entry doctor's request wrote is not stamped with the time of the request (${late.message})` }, evidence };
+  }
   if (findings.some((f) => f.field !== 'entry')) return { outcome: 'invalid', vars: { detail: "the entry doctor's request wrote fails the audit schema" }, evidence };
   return { outcome: 'duplicated', vars: { detail: `doctor's one accepted request wrote ${appended.lines.length} audit entries` }, evidence };
 }
@@ -141,7 +161,7 @@ export const auditEntries: CheckModule = {
       return { outcome: 'no-schema', vars: { detail: (err as Error).message } };
     }
     const fresh = acceptedFresh(facts);
-    if (fresh && facts.auditCheckpoint) return judgeAppended(ctx, fresh, facts.auditCheckpoint, validator);
+    if (fresh && facts.auditCheckpoint) return judgeAppended(ctx, fresh, facts.auditCheckpoint, validator, facts.target?.offsetMs);
 
     const lines = await tailLines(file, LAST);
     const at = (l: { line?: number }) => `${shown}${l.line ? `:${l.line}` : ''}`;

@@ -1,9 +1,9 @@
 /**
  * env.audience: an audience setting makes PyJWT-style verifiers demand an `aud` claim, which
  * Clerk session tokens never carry (seeds: "Ensure CLERK_JWT_AUDIENCE stays commented out").
- * Whether the backend's verifier enforces it shows only at the target: a warning here, confirmed
- * as a failure by auth.cause when the target rejects the fresh token for its missing aud, and
- * downgraded to "not enforced" when the target accepted it.
+ * Whether the backend's verifier enforces it shows only at the target: a failure (the seeds' rule,
+ * and what PyJWT-style verifiers do) unless the target accepted a fresh session token, which
+ * proves this verifier does not enforce it - then a warning.
  */
 import { where } from '../lib/env-file.js';
 import type { CheckModule } from '../types.js';

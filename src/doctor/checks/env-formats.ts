@@ -55,16 +55,10 @@ export const envFormats: CheckModule = {
     const env = backendEnv(facts);
     // A private key is a leaked secret, not a format slip: its own verdict, ranked above all.
     const leaked = PEM_KEYS.filter((k) => env.values[k] && isPrivateKeyPem(env.values[k].value));
-    if (leaked.length) {
-      return {
-        outcome: 'private-key',
-        vars: { key: leaked.join(' and '), envFile: env.display },
-        evidence: leaked.map((k) => `${where(env, k)} ${k} holds a -----BEGIN ... PRIVATE KEY----- block (its value is not shown)`),
-      };
-    }
     const checked: string[] = [];
     const problems: Array<{ key: string; problem: string }> = [];
     for (const [key, entry] of Object.entries(env.values)) {
+      if (leaked.includes(key)) continue;
       const value = entry.value.trim();
       const rule = RULES.find((r) => r.test(key));
       if (!rule || value === '' || valueProblem(value)) continue;
@@ -74,6 +68,18 @@ export const envFormats: CheckModule = {
     }
     const issuer = env.values.CLERK_ISSUER?.value.trim();
     const slash = issuer && issuer.endsWith('/') && !problems.some((p) => p.key === 'CLERK_ISSUER');
+    if (leaked.length) {
+      // The verdict is the leak; the other format problems still show as evidence.
+      return {
+        outcome: 'private-key',
+        vars: { key: leaked.join(' and '), envFile: env.display },
+        evidence: [
+          ...leaked.map((k) => `${where(env, k)} ${k} holds a -----BEGIN ... PRIVATE KEY----- block (its value is not shown)`),
+          ...problems.map((p) => `also: ${where(env, p.key)} ${p.key} ${p.problem}`),
+          ...(slash ? [`also: ${where(env, 'CLERK_ISSUER')} CLERK_ISSUER=${issuer} - tokens carry iss without the trailing slash`] : []),
+        ],
+      };
+    }
     if (problems.length === 0 && !slash) return { outcome: 'well-formed', vars: { checked: checked.join(', ') || 'no Clerk keys' } };
     const evidence = problems.map((p) => `${where(env, p.key)} ${p.key} ${p.problem}`);
     if (slash) evidence.push(`${where(env, 'CLERK_ISSUER')} CLERK_ISSUER=${issuer} - tokens carry iss without the trailing slash`);

@@ -17,7 +17,7 @@ import { frontendJwksUrl } from './keys-jwks.js';
 export function pemStaleFix(stale: string[], live: JWK[], envFile: string): string {
   const lines: string[] = [];
   for (const key of stale) {
-    for (const k of live) lines.push(`${live.length > 1 ? `(kid ${k.kid ?? '?'}) ` : ''}${envLine(key, jwkToPem(k))}`);
+    for (const k of live.filter(pemable)) lines.push(`${live.length > 1 ? `(kid ${k.kid ?? '?'}) ` : ''}${envLine(key, jwkToPem(k))}`);
   }
   const kids = live.map((k) => k.kid ?? '(no kid)').join(' or ');
   const readers = stale.map((k) => `${k} is read by ${PEM_READERS[k] ?? 'your backend'}`).join('; ');
@@ -25,6 +25,17 @@ export function pemStaleFix(stale: string[], live: JWK[], envFile: string): stri
     `put the live key ${kids} into ${stale.join(' and ')} in ${envFile}, then restart the server after editing the env file (a reload is not enough). ${readers}. The line${lines.length > 1 ? 's' : ''} to paste (a public key, safe to show${live.length > 1 ? '; use the kid your tokens carry' : ''}):`,
     ...lines,
   ].join('\n');
+}
+
+/** Only RSA keys that convert cleanly are offered as PEM lines to paste (any JWKS URL may hold others). */
+function pemable(k: JWK): boolean {
+  if (k.kty !== 'RSA') return false;
+  try {
+    jwkToPem(k);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export const keysPemMatchesJwks: CheckModule = {

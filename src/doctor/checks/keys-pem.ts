@@ -13,13 +13,19 @@ import { backendEnv } from './env-values.js';
 type Env = NonNullable<Facts['env']>;
 
 /** Outcomes per variable, worst first: the worst one is the check's verdict. */
-const SEVERITY = ['private-key', 'unparsable', 'one-line', 'escaped-only', 'not-rsa-2048', 'parsed'] as const;
+const SEVERITY = ['private-key', 'unparsable', 'one-line', 'escaped-sdk', 'escaped-only', 'one-line-sdk', 'not-rsa-2048', 'parsed'] as const;
 type Outcome = (typeof SEVERITY)[number];
 
-function outcomeOf(p: PemParse): Outcome {
+/**
+ * How newlines were written matters per reader: Clerk's SDKs (CLERK_JWT_KEY) strip real newlines
+ * and accept a one-line key but choke on literal \n; PyJWT-style apps (CLERK_PEM_PUBLIC_KEY)
+ * usually expand \n themselves but cannot parse a one-line PEM.
+ */
+function outcomeOf(p: PemParse, key: string): Outcome {
   if (!p.ok) return p.private ? 'private-key' : 'unparsable';
-  if (p.repaired && p.newlines === 'one line') return 'one-line';
-  if (p.repaired) return 'escaped-only';
+  const sdk = key === 'CLERK_JWT_KEY';
+  if (p.repaired && p.newlines === 'one line') return sdk ? 'one-line-sdk' : 'one-line';
+  if (p.repaired) return sdk ? 'escaped-sdk' : 'escaped-only';
   if (p.bits !== 2048) return 'not-rsa-2048';
   return 'parsed';
 }
@@ -43,7 +49,7 @@ export const keysPem: CheckModule = {
     if (present.length === 0) return { outcome: 'absent' };
     const all: Parsed[] = present.map((key) => {
       const parse = parsePem(env.values[key].value);
-      return { key, parse, outcome: outcomeOf(parse) };
+      return { key, parse, outcome: outcomeOf(parse, key) };
     });
     const worst = [...all].sort((a, b) => SEVERITY.indexOf(a.outcome) - SEVERITY.indexOf(b.outcome))[0];
     const evidence = all.map((p) => describe(env, p));
@@ -64,6 +70,8 @@ export const keysPem: CheckModule = {
       case 'unparsable':
         return { ...out, vars: { ...vars, error: p.ok ? '' : p.error } };
       case 'one-line':
+      case 'one-line-sdk':
+      case 'escaped-sdk':
       case 'escaped-only':
         return { ...out, vars: { ...vars, repair: p.ok ? (p.repaired ?? '') : '' } };
       case 'not-rsa-2048':

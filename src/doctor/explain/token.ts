@@ -27,7 +27,9 @@ const TEMPLATE_CAT = 'cl_B7d4PD222AAA';
 const M2M_CAT = 'cl_B7d4PD333AAA';
 
 export function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+  const d = new Date(seconds * 1000);
+  // A forged or garbled claim can be any number; Date cannot show all of them.
+  return Number.isNaN(d.getTime()) ? `(out of range: ${seconds})` : d.toISOString().replace('.000Z', 'Z');
 }
 
 export function duration(seconds: number): string {

@@ -1,7 +1,8 @@
 /** Times as evidence shows them: an ISO instant plus how long ago, from the same clock. */
 
 export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `(out of range: ${ms} ms)` : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function span(ms: number): string {

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failureEntry, line, successEntry, tempDir, without } from './audit-helpers.js';
+import { failureEntry, line, successEntry, tempDir, without, writeUniqueSchema } from './audit-helpers.js';
 
 const BIN = fileURLToPath(new URL('../bin/clerk-harness.js', import.meta.url));
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -25,12 +25,12 @@ beforeAll(async () => {
   await writeFile(join(tmp.dir, 'good.jsonl'), line(successEntry()) + line(failureEntry()));
   const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJlc2lnbmF0dXJl';
   await writeFile(join(tmp.dir, 'bad.jsonl'), [
-    line(successEntry()),
-    line(without(successEntry(), 'token_iat')),
-    '{"broken": \n',
-    line(successEntry({ user_id: token })),
-    line(successEntry({ status: 'x' })),
-    line(successEntry({ outcome: 'maybe' })),
+    line(successEntry()), // 1 valid
+    line(without(successEntry(), 'token_iat')), // 2 accepted line without the token's iat
+    '{"broken": \n', // 3 not JSON
+    line(successEntry({ user_id: token, token_iat: token })), // 4 a token where the claims belong: must not be printed
+    line(successEntry({ status: 'x' })), // 5
+    line(successEntry({ timestamp: '2026-11-22T16:40:00.123' })), // 6 naive local time: not contemporaneous evidence
   ].join(''));
 });
 afterAll(() => tmp.cleanup());
@@ -40,20 +40,21 @@ describe('clerk-harness audit validate', () => {
     const r = await cli('validate', 'good.jsonl');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^✓ 2 lines in 1 file, 2 valid, 0 bad, unique: event_id \[schema .*audit\.schema\.json\]\n$/);
+    expect(r.stdout).toMatch(/^✓ 2 lines in 1 file, 2 valid, 0 bad, no x-unique fields \[schema .*audit\.schema\.json\]\n$/);
   });
 
   it('exit 1 with file:line: field: reason for each bad line, capped, and no token in the output', async () => {
     const r = await cli('validate', 'bad.jsonl', '--max-errors', '2');
     expect(r.code).toBe(1);
     const out = r.stdout.split('\n');
-    expect(out[0]).toBe('bad.jsonl:2: token_iat: required property missing (for outcome "success") [required]');
+    expect(out[0]).toMatch(/^bad\.jsonl:2: token_iat: required property missing\b.* \[required\]$/);
     expect(out[1]).toMatch(/^bad\.jsonl:3: \(json\): invalid JSON: /);
     expect(out[2]).toBe('… and 3 more bad lines (raise --max-errors to see them)');
     expect(out[3]).toContain('✗ 6 lines in 1 file, 1 valid, 5 bad (1 invalid JSON, 4 schema)');
 
     const all = await cli('validate', 'bad.jsonl');
-    expect(all.stdout).toContain('bad.jsonl:4: user_id: must match pattern');
+    expect(all.stdout).toContain('bad.jsonl:4: token_iat: must be integer');
+    expect(all.stdout).toContain('bad.jsonl:6: timestamp: must match format "date-time"');
     expect(all.stdout).not.toContain('eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0');
     expect(all.stdout).toContain('bad.jsonl:5: status: must be integer (got "x") [type]');
   });
@@ -90,5 +91,16 @@ describe('clerk-harness audit validate', () => {
     expect(r.stdout).toContain('bad.jsonl:4: user_id: must match pattern "^user_"');
     expect(r.stdout).toContain('1 invalid JSON, 1 schema');
     expect(r.stdout).toContain('no x-unique fields [schema mine.json]');
+  });
+
+  it('checks duplicates only for the fields a user schema declares in x-unique', async () => {
+    await writeUniqueSchema(tmp.dir, ['request_id'], 'unique.json');
+    await writeFile(join(tmp.dir, 'dups.jsonl'), line(successEntry({ request_id: 'req_1' })) + line(failureEntry({ request_id: 'req_1' })));
+    const bundled = await cli('validate', 'dups.jsonl');
+    expect(bundled.code).toBe(0);
+    const r = await cli('validate', 'dups.jsonl', '--schema', 'unique.json');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('dups.jsonl:2: request_id: duplicate request_id "req_1", first seen at line 1');
+    expect(r.stdout).toContain('unique: request_id');
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AUDIT_SCHEMA, loadAuditValidator } from '../src/audit/schema.js';
 import type { AuditValidator } from '../src/audit/types.js';
 import { HarnessError } from '../src/errors.js';
-import { failureEntry, successEntry, tempDir, without } from './audit-helpers.js';
+import { IAT, STAMP, SUB, capturedTimeEntry, failureEntry, successEntry, tempDir, without, writeUniqueSchema } from './audit-helpers.js';
 
 let validator: AuditValidator;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -26,38 +26,53 @@ async function expectAuditInvalid(promise: Promise<unknown>, fragment: string): 
 }
 
 describe('bundled audit schema', () => {
-  it('accepts the agreed success and failure lines and declares event_id unique', () => {
+  it('accepts the documents\' success and refused-request lines and declares nothing unique', () => {
     expect(validator.schemaPath).toBe(DEFAULT_AUDIT_SCHEMA);
-    expect(validator.uniqueFields).toEqual(['event_id']);
+    expect(validator.uniqueFields).toEqual([]); // no event_id in the documents: duplicates only with a user schema's x-unique
     expect(validator.check(successEntry())).toEqual([]);
+    // user_email may be null (above) or the token's email; a zoned offset is a date-time too
     expect(validator.check(successEntry({ user_email: 'ada@example.com', timestamp: '2026-11-22T17:40:00+01:00' }))).toEqual([]);
+    // "alcoa_contemporaneous: timestamp captured": the time itself, with no separate timestamp
+    expect(validator.check(capturedTimeEntry())).toEqual([]);
+    // everything else is optional: a bare accepted line, and extra fields of the backend's own
+    expect(validator.check({ user_id: SUB, token_iat: IAT, alcoa_attributable: true, alcoa_contemporaneous: STAMP })).toEqual([]);
+    expect(validator.check(successEntry({ session_id: 'sess_1', status: 201, request: { path: '/jobs' } }))).toEqual([]);
+    expect(validator.check(without(successEntry(), 'user_email', 'event', 'job_id'))).toEqual([]);
+    // refused requests: user_id null or alcoa_attributable false, and only a time is needed
     expect(validator.check(failureEntry())).toEqual([]);
-    expect(validator.check(failureEntry({ status: 403, user_id: 'user_2xAbc123', token_iat: 1763824800 }))).toEqual([]);
+    expect(validator.check(without(failureEntry(), 'alcoa_attributable'))).toEqual([]);
+    expect(validator.check(without(failureEntry(), 'user_id'))).toEqual([]);
+    expect(validator.check(failureEntry({ user_id: SUB, status: 403 }))).toEqual([]); // known user, not attributable as a success
+    expect(validator.check({ user_id: null, alcoa_contemporaneous: STAMP })).toEqual([]);
   });
 
-  it('is strict about attribution on success entries', () => {
-    expect(validator.check(without(successEntry(), 'token_iat'))).toEqual([
-      { field: 'token_iat', keyword: 'required', message: 'required property missing (for outcome "success")' },
-    ]);
+  it('is strict about attribution on accepted-request lines (user_id from sub, token_iat from iat)', () => {
+    expect(fields(without(successEntry(), 'token_iat'))).toEqual(['token_iat:required']);
+    expect(validator.check(without(successEntry(), 'token_iat'))[0].message).toMatch(/^required property missing/);
+    expect(fields(without(successEntry(), 'user_id'))).toEqual(['user_id:required']);
+    expect(fields(without(successEntry(), 'alcoa_attributable'))).toEqual(['alcoa_attributable:required']);
+    expect(fields(without(successEntry(), 'alcoa_contemporaneous'))).toEqual(['alcoa_contemporaneous:required']);
     expect(fields(successEntry({ token_iat: null }))).toEqual(['token_iat:type']);
-    expect(fields(successEntry({ token_iat: 1763824800123 }))).toEqual(['token_iat:maximum']); // milliseconds
+    expect(fields(successEntry({ token_iat: String(IAT) }))).toEqual(['token_iat:type']);
+    expect(fields(successEntry({ token_iat: IAT * 1000 + 123 }))).toEqual(['token_iat:maximum']); // milliseconds
     expect(fields(successEntry({ token_iat: 1763824800.5 }))).toEqual(['token_iat:type']);
-    expect(fields(successEntry({ user_id: 'usr_1' }))).toEqual(['user_id:pattern']);
-    expect(fields(successEntry({ user_id: null }))).toEqual(['user_id:type']);
-    expect(fields(without(successEntry(), 'user_email'))).toEqual(['user_email:required']);
-    expect(fields(successEntry({ user_email: 'not-an-email' }))).toEqual(['user_email:format']);
-    expect(fields(successEntry({ alcoa_attributable: false }))).toEqual(['alcoa_attributable:const']);
-    expect(fields(successEntry({ alcoa_contemporaneous: false }))).toEqual(['alcoa_contemporaneous:const']);
-    expect(fields(successEntry({ status: 401 }))).toEqual(['status:maximum']);
+    expect(fields(successEntry({ user_id: '' }))).toEqual(['user_id:minLength']);
+    expect(fields(successEntry({ user_id: 42 }))).toEqual(['user_id:type']);
+    expect(fields(successEntry({ alcoa_attributable: 'yes' }))).toContain('alcoa_attributable:type');
+    expect(fields(successEntry({ user_email: 42 }))).toEqual(['user_email:type']);
+    expect(fields(successEntry({ status: 'x' }))).toEqual(['status:type']);
+    expect(fields(successEntry({ status: 99 }))).toEqual(['status:minimum']);
   });
 
-  it('requires a zoned date-time, a uuid event_id and the ALCOA+ flags on every entry', () => {
+  it('requires a contemporaneous, zoned time on every line', () => {
     const naive = validator.check(successEntry({ timestamp: '2026-11-22T16:40:00.123' }));
     expect(naive).toEqual([{ field: 'timestamp', keyword: 'format', message: 'must match format "date-time" (got "2026-11-22T16:40:00.123")' }]);
-    expect(fields(successEntry({ event_id: 'abc' }))).toEqual(['event_id:format']);
-    expect(fields(without(failureEntry(), 'alcoa_legible'))).toEqual(['alcoa_legible:required']);
-    expect(fields(successEntry({ outcome: 'ok' }))).toContain('outcome:enum');
-    expect(fields(without(failureEntry(), 'reason'))).toEqual(['reason:required']);
+    expect(fields(capturedTimeEntry({ alcoa_contemporaneous: '2026-11-22T16:40:00' }))).toContain('alcoa_contemporaneous:format');
+    // a flag without a time beside it is no time at all, for accepted and refused lines alike
+    expect(fields(without(successEntry(), 'timestamp'))).toContain('(entry):anyOf');
+    expect(fields(without(failureEntry(), 'timestamp'))).toEqual(['alcoa_contemporaneous:required', 'timestamp:required', '(entry):anyOf']);
+    expect(fields(failureEntry({ timestamp: 'yesterday' }))).toEqual(['timestamp:format']);
+    expect(fields(successEntry({ event: '' }))).toEqual(['event:minLength']);
     expect(fields([1, 2])).toEqual(['(entry):type']);
   });
 });
@@ -90,6 +105,16 @@ describe('user schemas', () => {
     expect(withId.check({ user_id: 'nope' }).map((v) => v.keyword)).toEqual(['pattern']);
   });
 
+  it('extends the bundled schema by $ref and declares its own x-unique fields', async () => {
+    const dir = join(tmp.dir, 'extends');
+    await mkdir(dir, { recursive: true });
+    const mine = await loadAuditValidator({ schemaPath: await writeUniqueSchema(dir, ['request_id']) });
+    expect(mine.uniqueFields).toEqual(['request_id']);
+    expect(mine.check(successEntry({ request_id: 'req_1' }))).toEqual([]);
+    expect(mine.check(failureEntry())).toEqual([]);
+    expect(mine.check(without(successEntry(), 'token_iat')).map((v) => `${v.field}:${v.keyword}`)).toEqual(['token_iat:required']);
+  });
+
   it('names the file when a schema is missing, not JSON, not 2020-12, or does not compile', async () => {
     await expectAuditInvalid(loadAuditValidator({ schemaPath: join(tmp.dir, 'missing.json') }), 'missing.json cannot be read (ENOENT)');
     await writeFile(join(tmp.dir, 'broken.json'), '{"type": "object",');
@@ -104,7 +129,7 @@ describe('user schemas', () => {
     await expectAuditInvalid(loadAuditValidator({ schemaPath: join(tmp.dir, 'ref.json') }), `gone.json (referenced from ${join(tmp.dir, 'ref.json')}) cannot be read`);
     await writeFile(join(tmp.dir, 'remote.json'), JSON.stringify({ $ref: 'https://elsewhere.test/x.json' }));
     await expectAuditInvalid(loadAuditValidator({ schemaPath: join(tmp.dir, 'remote.json') }), 'remote schemas are not fetched');
-    await writeFile(join(tmp.dir, 'unique.json'), JSON.stringify({ 'x-unique': 'event_id' }));
+    await writeFile(join(tmp.dir, 'unique.json'), JSON.stringify({ 'x-unique': 'request_id' }));
     await expectAuditInvalid(loadAuditValidator({ schemaPath: join(tmp.dir, 'unique.json') }), '"x-unique" must be an array');
   });
 });

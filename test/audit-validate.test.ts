@@ -5,7 +5,7 @@ import { loadAuditValidator } from '../src/audit/schema.js';
 import type { AuditValidator } from '../src/audit/types.js';
 import { validateAuditFiles, type AuditLineProblem } from '../src/audit/validate-file.js';
 import { HarnessError } from '../src/errors.js';
-import { successEntry, tempDir, without } from './audit-helpers.js';
+import { failureEntry, successEntry, tempDir, without, writeUniqueSchema } from './audit-helpers.js';
 
 let validator: AuditValidator;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -20,27 +20,29 @@ const brief = (p: AuditLineProblem) => `${p.line}:${p.kind}:${p.field}`;
 
 describe('validateAuditFiles on a crafted file', () => {
   it('reports exact line numbers for every kind of bad line and handles BOM, CRLF, blanks, no final newline', async () => {
-    const dup = successEntry();
+    // duplicates are a user schema's rule (x-unique); this one extends the bundled schema
+    const unique = await loadAuditValidator({ schemaPath: await writeUniqueSchema(tmp.dir, ['request_id']) });
+    const dup = successEntry({ request_id: 'req_2' });
     const secret = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJlc2lnbmF0dXJl';
     const content = [
-      '\ufeff' + J(successEntry()) + '\r\n', // 1 BOM at byte 0 + CRLF: valid
+      '\ufeff' + J(successEntry({ request_id: 'req_1' })) + '\r\n', // 1 BOM at byte 0 + CRLF: valid
       J(dup) + '\r\n', // 2 valid
       '\n', // 3 empty: skipped, counted
       '   \t\n', // 4 whitespace-only: bad
-      '{"event_id": "x", "user_id": \n', // 5 invalid JSON (a truncated write)
-      J(without(successEntry(), 'token_iat')) + '\n', // 6 schema: token_iat missing
-      J(successEntry({ user_id: secret })) + '\n', // 7 schema: user_id pattern, and a token that must not be printed
-      J(dup) + '\n', // 8 duplicate of line 2
-      '\ufeff' + J(successEntry()) + '\n', // 9 BOM not at file start: bad
-      J(successEntry()), // 10 no trailing newline: validated (valid)
+      '{"event": "job_created", "user_id": \n', // 5 invalid JSON (a truncated write)
+      J(without(successEntry({ request_id: 'req_6' }), 'token_iat')) + '\n', // 6 schema: token_iat missing on an accepted line
+      J(successEntry({ request_id: 'req_7', token_iat: secret })) + '\n', // 7 schema: token_iat not an integer, and a token that must not be printed
+      J(dup) + '\n', // 8 duplicate request_id of line 2
+      '\ufeff' + J(failureEntry({ request_id: 'req_9' })) + '\n', // 9 BOM not at file start: bad
+      J(failureEntry({ request_id: 'req_10' })), // 10 the documents' refused-request line, no trailing newline: validated (valid)
     ].join('');
     const file = join(tmp.dir, 'crafted.jsonl');
     await writeFile(file, content);
     const streamed: AuditLineProblem[] = [];
-    const r = await validateAuditFiles([file], { validator, onProblem: (p) => streamed.push(p) });
+    const r = await validateAuditFiles([file], { validator: unique, onProblem: (p) => streamed.push(p) });
 
     expect(r.problems.map(brief)).toEqual([
-      '4:json:(json)', '5:json:(json)', '6:schema:token_iat', '7:schema:user_id', '8:duplicate:event_id', '9:json:(json)',
+      '4:json:(json)', '5:json:(json)', '6:schema:token_iat', '7:schema:token_iat', '8:duplicate:request_id', '9:json:(json)',
     ]);
     expect(streamed).toEqual(r.problems);
     expect(r).toMatchObject({ lines: 10, valid: 3, bad: 6, blank: 1, firstBlank: { file, line: 3 }, omittedBadLines: 0 });
@@ -50,26 +52,32 @@ describe('validateAuditFiles on a crafted file', () => {
     const reason = (line: number) => r.problems.find((p) => p.line === line)!.reason;
     expect(reason(4)).toContain('whitespace-only line');
     expect(reason(5)).toMatch(/^invalid JSON: /);
-    expect(reason(6)).toBe('required property missing (for outcome "success") [required]');
-    expect(reason(7)).toMatch(/^must match pattern "\^user_\[A-Za-z0-9\]\+\$" \(got "eyJhbGciOi…\[redacted \d+ chars\]…\) \[pattern\]$/);
+    expect(reason(6)).toMatch(/^required property missing\b.* \[required\]$/);
+    expect(reason(7)).toMatch(/^must be integer \(got "eyJhbGciOi…\[redacted \d+ chars\]…\).* \[type\]$/);
     expect(reason(7)).not.toContain(secret.slice(0, 30)); // problems go through redact
-    expect(reason(8)).toBe(`duplicate event_id "${String(dup.event_id)}", first seen at line 2`);
+    expect(reason(8)).toBe('duplicate request_id "req_2", first seen at line 2');
     expect(reason(9)).toContain('UTF-8 BOM (allowed only at the start of the file)');
+
+    // the bundled schema declares nothing unique: the same file has no duplicate line
+    const plain = await validateAuditFiles([file], { validator });
+    expect(plain.byKind).toEqual({ json: 3, schema: 2, duplicate: 0, overlong: 0 });
+    expect(plain.valid).toBe(4);
   });
 
   it('counts every bad line but keeps only the first maxReported; duplicates span files', async () => {
+    const unique = await loadAuditValidator({ schemaPath: await writeUniqueSchema(tmp.dir, ['request_id']) });
     const a = join(tmp.dir, 'a.jsonl');
     const b = join(tmp.dir, 'b.jsonl');
-    const shared = successEntry();
+    const shared = successEntry({ request_id: 'req_shared' });
     await writeFile(a, [J(shared), ...Array.from({ length: 7 }, () => 'nope')].join('\n') + '\n');
     await writeFile(b, J(shared) + '\n');
-    const r = await validateAuditFiles(['a.jsonl', 'b.jsonl'], { validator, cwd: tmp.dir, maxReported: 3 });
+    const r = await validateAuditFiles(['a.jsonl', 'b.jsonl'], { validator: unique, cwd: tmp.dir, maxReported: 3 });
     expect(r.bad).toBe(8);
     expect(r.problems.map((p) => `${p.file}:${p.line}`)).toEqual(['a.jsonl:2', 'a.jsonl:3', 'a.jsonl:4']);
     expect(r.omittedBadLines).toBe(5);
     expect(r.byKind.duplicate).toBe(1);
 
-    const full = await validateAuditFiles(['b.jsonl', 'a.jsonl'], { validator, cwd: tmp.dir });
+    const full = await validateAuditFiles(['b.jsonl', 'a.jsonl'], { validator: unique, cwd: tmp.dir });
     expect(full.problems[0]).toMatchObject({ file: 'a.jsonl', line: 1, kind: 'duplicate', reason: expect.stringContaining('first seen at b.jsonl:1') });
   });
 

@@ -3,6 +3,7 @@ import { CASE_IDS, CATALOGUE, getCase } from '../src/cases/catalogue.js';
 import { NEED_REASONS, missingNeedReason } from '../src/cases/needs.js';
 import { SEVERITIES, type CaseAuth, type CaseDef } from '../src/cases/types.js';
 import { FLAWS, TARGET_FLAWS } from '../src/target/flaws.js';
+import { severityAtLeast } from '../src/suite/policy.js';
 import { isHarnessError } from '../src/errors.js';
 import { decodeToken } from '../src/tokens/forge.js';
 import { createLocalInstance, localContext, type LocalInstance } from './cases-fixtures.js';
@@ -38,9 +39,23 @@ describe('catalogue integrity', () => {
     }
   });
 
-  it('rates accepting forged, unsigned, tampered, expired and exp-less tokens as critical', () => {
-    const critical = ['signature-altered', 'payload-tampered', 'foreign-key-same-kid', 'unknown-kid', 'alg-none', 'alg-none-mixed-case', 'hs256-public-key-confusion', 'embedded-jwk', 'jku-attacker-jwks', 'expired-token', 'missing-exp', 'no-authorization-header'];
-    for (const id of critical) expect(getCase(id).severity, id).toBe('critical');
+  it('rates cases by the severity policy: forgeable critical, hardening (needs the instance\'s key) at most medium', () => {
+    // src/suite/policy.ts: a token anyone can make without the instance's private key (or replay) → critical;
+    // clock/size/contract tolerances → low; a weakness that needs the instance's own key → medium at most
+    const TOLERANCE = ['wrong-scheme-basic', 'wrong-scheme-token', 'oversized-token'];
+    const rejected = CATALOGUE.filter((c) => c.expect === 'rejected');
+    const keyless = rejected.filter((c) => !c.needs.includes('trusted-signer') && !c.needsAnyOf);
+    expect(keyless.length).toBeGreaterThan(10);
+    for (const c of keyless) expect(c.severity, c.id).toBe(TOLERANCE.includes(c.id) ? 'low' : 'critical');
+    for (const id of ['signature-altered', 'payload-tampered', 'foreign-key-same-kid', 'unknown-kid', 'alg-none', 'alg-none-mixed-case', 'hs256-public-key-confusion', 'embedded-jwk', 'jku-attacker-jwks', 'no-authorization-header']) {
+      expect(keyless.map((c) => c.id), id).toContain(id);
+    }
+    const signerOnly = CATALOGUE.filter((c) => c.needs.includes('trusted-signer') && !c.needsAnyOf);
+    expect(signerOnly.map((c) => c.id)).toEqual(expect.arrayContaining(['missing-exp', 'missing-sub', 'nbf-in-future', 'wrong-issuer']));
+    for (const c of signerOnly) expect(severityAtLeast(c.severity, 'high'), `${c.id} is ${c.severity}`).toBe(false);
+    expect(getCase('missing-exp').severity).toBe('medium'); // hardening, not critical: exploiting it needs the private key
+    expect(getCase('missing-sub').severity).toBe('medium');
+    expect(getCase('expired-token').severity).toBe('critical'); // replay of a genuine token anyone captured
     expect(getCase('exp-just-passed-within-leeway').informational).toBe(true);
     expect(CATALOGUE.filter((c) => c.informational).every((c) => c.severity === 'info')).toBe(true);
   });

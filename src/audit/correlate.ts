@@ -6,6 +6,7 @@
  * field, the expected and the actual value.
  */
 import { redact, redactDeep } from '../redact.js';
+import { createClassifier, type AuditClassifier } from './classify.js';
 import type { AppendedAudit } from './checkpoint.js';
 import { shown } from './violations.js';
 import type { AppendedLine, AuditFinding, AuditValidator } from './types.js';
@@ -22,6 +23,8 @@ export interface AcceptedRequestExpectation {
   requestEnd: Date | number;
   /** Allowed distance of the entry's timestamp from the request window. Default 2000 ms. */
   toleranceMs?: number;
+  /** Which lines are successes and which failures (default: src/audit/classify.ts defaults). */
+  classify?: AuditClassifier;
 }
 
 type Appended = AppendedAudit | readonly AppendedLine[];
@@ -50,10 +53,22 @@ function parse(appended: Appended): { entries: Entry[]; findings: AuditFinding[]
   return { entries, findings };
 }
 
-const isFailure = (e: Entry) => e.value.outcome === 'failure';
+const defaultClassifier = createClassifier();
 
-function describeEntries(entries: Entry[]): string {
-  return entries.map((e) => `${String(e.value.event ?? '?')}/${String(e.value.outcome ?? 'no outcome')}`).join(', ');
+function describeEntries(entries: Entry[], classify: AuditClassifier): string {
+  return entries.map((e) => `${String(e.value.event ?? e.value.action ?? '?')} (${classify(e.value)})`).join(', ');
+}
+
+/**
+ * The contemporaneous time of an entry: `timestamp`, or `alcoa_contemporaneous` when it holds the
+ * time itself (the documents' "alcoa_contemporaneous: timestamp captured"), or a common alias.
+ */
+export const TIMESTAMP_FIELDS = ['timestamp', 'alcoa_contemporaneous', 'ts', 'time', '@timestamp', 'created_at'];
+function entryTime(v: Record<string, unknown>): { field: string; value: unknown } {
+  for (const f of TIMESTAMP_FIELDS) {
+    if (typeof v[f] === 'string') return { field: f, value: v[f] };
+  }
+  return { field: 'timestamp', value: v.timestamp };
 }
 
 /** Schema violations as findings, skipping fields a correlation finding already names. */
@@ -93,15 +108,15 @@ function checkTimestamp(entry: Entry, expect: AcceptedRequestExpectation): Audit
   const start = toMs(expect.requestStart);
   const end = toMs(expect.requestEnd);
   const window = `${new Date(start).toISOString()}..${new Date(end).toISOString()} ±${tolerance} ms`;
-  const ts = entry.value.timestamp;
+  const { field, value: ts } = entryTime(entry.value);
   const at = typeof ts === 'string' ? Date.parse(ts) : NaN;
   if (Number.isNaN(at)) {
-    const what = ts === undefined ? 'timestamp missing' : `timestamp ${shown(ts)} is not a date-time`;
-    return [finding('timestamp', window, ts, `${what}, expected a time within the request (${window})`, entry.line)];
+    const what = ts === undefined ? 'timestamp missing' : `${field} ${shown(ts)} is not a date-time`;
+    return [finding(field, window, ts, `${what}, expected a time within the request (${window})`, entry.line)];
   }
   if (at < start - tolerance || at > end + tolerance) {
     const off = at < start ? `${start - at} ms before the request started` : `${at - end} ms after the response arrived`;
-    return [finding('timestamp', window, ts, `timestamp ${String(ts)} is ${off} (tolerance ${tolerance} ms): not contemporaneous`, entry.line)];
+    return [finding(field, window, ts, `${field} ${String(ts)} is ${off} (tolerance ${tolerance} ms): not contemporaneous`, entry.line)];
   }
   return [];
 }
@@ -109,15 +124,15 @@ function checkTimestamp(entry: Entry, expect: AcceptedRequestExpectation): Audit
 /** Findings for an accepted request; [] when the log gained exactly the expected entry. */
 export function checkAcceptedRequest(appended: Appended, expect: AcceptedRequestExpectation, validator?: AuditValidator): AuditFinding[] {
   const { entries, findings } = parse(appended);
-  const successes = entries.filter((e) => !isFailure(e));
+  const classify = expect.classify ?? defaultClassifier;
+  const successes = entries.filter((e) => classify(e.value) === 'success');
   if (successes.length === 0) {
-    const gained = entries.length > 0 ? `only ${describeEntries(entries)}` : findings.length > 0 ? `${findings.length} unparseable line(s)` : 'nothing';
+    const gained = entries.length > 0 ? `only ${describeEntries(entries, classify)}` : findings.length > 0 ? `${findings.length} unparseable line(s)` : 'nothing';
     findings.push(finding('entry', 1, 0, `no audit entry written for an accepted request (expected one success entry for user_id "${expect.sub}"; the log gained ${gained})`));
     return findings;
   }
   if (successes.length > 1) {
-    const ids = successes.map((e) => shown(e.value.event_id)).join(', ');
-    findings.push(finding('entry', 1, successes.length, `${successes.length} entries for one request (expected exactly one success entry; event_ids ${ids})`, successes[1].line));
+    findings.push(finding('entry', 1, successes.length, `${successes.length} success entries for one request (expected exactly one: ${describeEntries(successes, classify)})`, successes[1].line));
   }
   const seen = new Set<string>();
   for (const entry of successes) {
@@ -136,18 +151,21 @@ export function checkAcceptedRequest(appended: Appended, expect: AcceptedRequest
 export interface RejectedRequestOptions {
   /** The suite says failed attempts must be logged: exactly one failure entry is required. */
   requireFailureLogged?: boolean;
+  classify?: AuditClassifier;
 }
 
 /** Findings for a rejected request; [] when the log gained no success entry (and the failure entry, if required). */
 export function checkRejectedRequest(appended: Appended, options: RejectedRequestOptions = {}, validator?: AuditValidator): AuditFinding[] {
   const { entries, findings } = parse(appended);
-  for (const entry of entries.filter((e) => !isFailure(e))) {
+  const classify = options.classify ?? defaultClassifier;
+  for (const entry of entries.filter((e) => classify(e.value) === 'success')) {
     const v = entry.value;
-    findings.push(finding('outcome', 'failure (or no entry)', v.outcome,
-      `a rejected request wrote a success audit entry (event ${shown(v.event)}, outcome ${shown(v.outcome)}, user_id ${shown(v.user_id)}, status ${shown(v.status)})`, entry.line));
+    const said = ['event', 'outcome', 'user_id', 'status'].filter((k) => k in v).map((k) => `${k} ${shown(v[k])}`).join(', ');
+    findings.push(finding('entry', 'a failure entry (or none)', v.event ?? v.outcome,
+      `a rejected request wrote a success audit entry (${said || 'no event, outcome or status field'}; set audit.failure in the suite if this line records a refusal)`, entry.line));
   }
   if (!options.requireFailureLogged) return findings;
-  const failures = entries.filter(isFailure);
+  const failures = entries.filter((e) => classify(e.value) === 'failure');
   if (failures.length === 0) {
     findings.push(finding('entry', 1, 0, 'no failure audit entry written for a rejected request (the suite requires failed attempts to be logged)'));
   } else if (failures.length > 1) {

@@ -49,9 +49,11 @@ function toViolation(err: ErrorObject, entry: unknown): AuditViolation {
 
 /** "the then branch" means little to a user; say which outcome the rule applies to when we can. */
 function describeBranch(schemaPath: string, entry: unknown): string {
-  const outcome = entry && typeof entry === 'object' ? (entry as Record<string, unknown>).outcome : undefined;
+  const o = entry && typeof entry === 'object' ? (entry as Record<string, unknown>) : {};
   const branch = schemaPath.includes('/then/') ? 'then' : 'else';
-  return typeof outcome === 'string' ? `for outcome "${outcome}"` : `schema's ${branch} branch`;
+  if (typeof o.outcome === 'string') return `for outcome "${o.outcome}"`;
+  if (typeof o.event === 'string') return `for event "${o.event}", read as ${branch === 'else' ? 'an accepted request' : 'a refused request'}`;
+  return `schema's ${branch} branch`;
 }
 
 function pointerSegments(pointer: string): string[] {

@@ -5,7 +5,7 @@ import { freshTimes, signHs256, signWithKey, tamperClaims } from '../tokens/forg
 import { defineCase, genuine, sendToken, signTrusted, skip } from './define.js';
 import { hasNeed } from './needs.js';
 import { OVERSIZED_CLAIM_BYTES } from './timing.js';
-import type { CaseDef } from './types.js';
+import type { CaseAuth, CaseDef } from './types.js';
 
 const KEY_SOURCE_HINT =
   'Take verification keys only from your own instance (CLERK_JWT_KEY or the instance JWKS); ignore `jwk`, `jku`, `x5u` and `x5c` headers (RFC 8725 §3.10). Standard verifiers do; hand-written key lookups often do not.';
@@ -47,7 +47,7 @@ export const injectionCases: CaseDef[] = [
       const jku = attackerJkuUrl(ctx.attackerJwksUrl, attacker.publicJwk);
       const header = { ...g.header, kid: attacker.kid, jku };
       const token = await signWithKey(header, { ...g.claims, ...freshTimes(ctx.nowSeconds()) }, attacker.privateKey);
-      return sendToken(token, `genuine session claims signed by an attacker key published at the jku URL (${new URL(jku).origin}/keys/…)`);
+      return { ...sendToken(token, `genuine session claims signed by an attacker key published at the jku URL (${new URL(jku).origin}/keys/…)`), keyUrl: `${new URL(jku).origin}/keys/…` } as CaseAuth;
     },
   }),
   defineCase({

@@ -73,8 +73,9 @@ export const lifetimeCases: CaseDef[] = [
     id: 'missing-exp',
     title: 'Token without exp',
     expect: 'rejected',
-    severity: 'critical',
-    why: 'A token without `exp` never expires. PyJWT, python-jose and jose accept it unless told to require `exp`.',
+    // Hardening: only the instance's private key can make such a token (policy.ts).
+    severity: 'medium',
+    why: 'A token without `exp` never expires. PyJWT, python-jose and jose accept it unless told to require `exp` (PyJWT\'s default); making one needs the instance\'s private key, so this is hardening, not a hole anyone can use.',
     hint: 'Require exp: PyJWT `options={"require": ["exp", "iat", "nbf"]}`, jose `requiredClaims: ["exp"]`; @clerk/backend requires it already.',
     needs: ['trusted-signer'],
     tags: ['lifetime', 'claims', 'critical-path'],

@@ -74,5 +74,7 @@ export type CaseAuth =
       token?: { header: Record<string, unknown>; claims: Record<string, unknown> };
       /** Human description of the token sent, never the token itself (e.g. "alg=nOnE, no signature"). */
       describe: string;
+      /** A key URL the token names (jku/x5u) on the harness's attacker server: any fetch is a finding. */
+      keyUrl?: string;
     }
   | { kind: 'skip'; reason: string };

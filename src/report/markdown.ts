@@ -1,7 +1,7 @@
 import type { RunReport } from './summary.js';
 import { findingsBySeverity } from './summary.js';
 
-const ICON: Record<string, string> = { pass: '✅', finding: '❌', skip: '⏭️', info: 'ℹ️', error: '💥' };
+const ICON: Record<string, string> = { pass: '✅', finding: '❌', skip: '⏭️', info: 'ℹ️', error: '💥', blocked: '⛔' };
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** A Markdown summary that fits $GITHUB_STEP_SUMMARY: verdict, findings with fixes, skips. */
@@ -20,6 +20,9 @@ export function renderMarkdown(report: RunReport): string {
     '',
   ];
   for (const e of report.errors) out.push(`> 💥 ${cell(e)}`, '');
+  for (const b of report.blockers) {
+    out.push(`### ⛔ Blocked: \`${b.cause}\``, '', `${cell(b.message)} (${b.endpoints.join(', ')}; ${b.blockedCases} cases could not be judged)`, '', `**Fix:** ${cell(b.fix)}`, '', `Then: \`${b.doctor}\``, '');
+  }
   const findings = findingsBySeverity(report);
   if (findings.length) {
     // Findings often share a fix (four alg:none spellings, four 403s): number each fix once.

@@ -1,7 +1,7 @@
 /** The run's results as one data object: the source of every report and of the exit code. */
 import type { Severity } from '../cases/types.js';
-import type { CaseResult } from '../suite/result.js';
-import { severityAtLeast } from '../suite/verdict.js';
+import type { Blocker, CaseResult } from '../suite/result.js';
+import { severityAtLeast } from '../suite/policy.js';
 
 export const RESULT_FORMAT = 'clerk-harness/result@1';
 
@@ -21,12 +21,15 @@ export interface RunReport {
     failing: number; // findings at or above failOn
     skipped: number;
     informational: number;
+    blocked: number;
     errors: number;
     bySeverity: Record<Exclude<Severity, 'info'>, number>;
   };
   /** 'passed' | 'failed' (findings at/above failOn) | 'error' (the run could not complete). */
   status: 'passed' | 'failed' | 'error';
   results: CaseResult[];
+  /** Root causes that refused the valid tokens; each blocks its endpoints' other cases. */
+  blockers: Blocker[];
   errors: string[];
 }
 
@@ -34,7 +37,8 @@ export function isFailing(r: CaseResult, failOn: Severity): boolean {
   return r.verdict === 'finding' && severityAtLeast(r.severity, failOn);
 }
 
-export function summarise(input: Omit<RunReport, 'format' | 'summary' | 'status'>): RunReport {
+export function summarise(input: Omit<RunReport, 'format' | 'summary' | 'status' | 'blockers'> & { blockers?: Blocker[] }): RunReport {
+  const blockers = input.blockers ?? [];
   const bySeverity = { critical: 0, high: 0, medium: 0, low: 0 };
   for (const r of input.results) if (r.verdict === 'finding' && r.severity !== 'info') bySeverity[r.severity]++;
   const count = (v: CaseResult['verdict']) => input.results.filter((r) => r.verdict === v).length;
@@ -43,6 +47,7 @@ export function summarise(input: Omit<RunReport, 'format' | 'summary' | 'status'
   return {
     format: RESULT_FORMAT,
     ...input,
+    blockers,
     summary: {
       total: input.results.length,
       passed: count('pass'),
@@ -50,10 +55,11 @@ export function summarise(input: Omit<RunReport, 'format' | 'summary' | 'status'
       failing,
       skipped: count('skip'),
       informational: count('info'),
+      blocked: count('blocked'),
       errors,
       bySeverity,
     },
-    status: errors > 0 ? 'error' : failing > 0 ? 'failed' : 'passed',
+    status: errors > 0 ? 'error' : failing > 0 || blockers.length > 0 ? 'failed' : 'passed',
   };
 }
 

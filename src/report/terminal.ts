@@ -16,6 +16,12 @@ export function renderTerminalSummary(report: RunReport, color: boolean, reportF
     groups.set(f.hint ?? '', [...(groups.get(f.hint ?? '') ?? []), f]);
     bySeverity.set(f.severity, groups);
   }
+  for (const b of report.blockers) {
+    out.push('', p.red(p.bold(`BLOCKED: ${b.cause}`)) + ` — ${b.endpoints.join(', ')}: ${b.blockedCases} case${b.blockedCases === 1 ? '' : 's'} could not be judged`);
+    out.push(`  ✗ ${b.message}`);
+    if (b.fix) out.push(`    fix: ${b.fix}`);
+    out.push(`    then: ${b.doctor}`);
+  }
   for (const [severity, groups] of bySeverity) {
     out.push('', sevColor(severity)(p.bold(severity.toUpperCase())));
     for (const [hint, findings] of groups) {
@@ -44,13 +50,16 @@ export function renderTerminalSummary(report: RunReport, color: boolean, reportF
   out.push(
     '',
     `${s.total} tests: ${p.green(`${s.passed} passed`)}, ${s.findings ? p.red(`${s.findings} findings`) : '0 findings'}` +
-      ` (critical ${bs.critical}, high ${bs.high}, medium ${bs.medium}, low ${bs.low}), ${s.skipped} skipped, ${s.informational} informational`,
+      ` (critical ${bs.critical}, high ${bs.high}, medium ${bs.medium}, low ${bs.low}), ${s.skipped} skipped, ${s.informational} informational` +
+      (s.blocked ? `, ${p.red(`${s.blocked} blocked`)}` : ''),
   );
   const verdict =
     report.status === 'passed'
       ? p.green(`PASSED (no finding at or above ${report.failOn})`)
       : report.status === 'failed'
-        ? p.red(`FAILED: ${s.failing} finding${s.failing === 1 ? '' : 's'} at or above ${report.failOn}`)
+        ? p.red(report.blockers.length && !s.failing
+            ? `FAILED: blocked by ${report.blockers.map((b) => b.cause).join(', ')}`
+            : `FAILED: ${s.failing} finding${s.failing === 1 ? '' : 's'} at or above ${report.failOn}${report.blockers.length ? `; blocked by ${report.blockers.map((b) => b.cause).join(', ')}` : ''}`)
         : p.red('ERROR: the run could not complete');
   out.push(verdict);
   if (reportFiles?.length) out.push(p.dim(`reports: ${reportFiles.join(', ')}`));

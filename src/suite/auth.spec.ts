@@ -43,6 +43,7 @@ for (const endpoint of plan.suite.endpoints) {
           caseDef,
           context: deps.context,
           audit: deps.audit,
+          keyUrlFetches: deps.keyUrlFetches,
         });
         ctx.task.meta.harness = result;
         if (result.verdict === 'skip') ctx.skip(result.skipReason);

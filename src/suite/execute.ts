@@ -6,7 +6,8 @@ import type { AuditProbe } from './audit-probe.js';
 import type { PlannedCase } from './plan.js';
 import type { CaseResult } from './result.js';
 import type { SuiteEndpoint } from './types.js';
-import { judge } from './verdict.js';
+import { STATUS_POLICY } from './policy.js';
+import { findingFor, judge, wasAccepted, withAudit } from './verdict.js';
 
 export interface ExecuteInput {
   targetUrl: string;
@@ -17,6 +18,8 @@ export interface ExecuteInput {
   caseDef: CaseDef;
   context: CaseContext;
   audit?: AuditProbe;
+  /** How many requests the attacker's key server (jku/x5u target) has served so far. */
+  keyUrlFetches?: () => number;
 }
 
 function skipped(input: ExecuteInput, reason: string): CaseResult {
@@ -66,34 +69,37 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
   const checkpoint = input.audit && endpoint.audited ? await input.audit.before() : undefined;
   const url = new URL(endpoint.path, input.targetUrl.endsWith('/') ? input.targetUrl : `${input.targetUrl}/`).href;
   const requestStart = Date.now();
+  const fetchesBefore = input.keyUrlFetches?.() ?? 0;
   let res;
   try {
     res = await send(url, { method: endpoint.method, headers, body: payload, timeoutMs: input.timeoutMs });
   } catch (err) {
     if (isHarnessError(err) && err.code === 'TARGET_TIMEOUT') {
-      return {
-        ...skipped(input, ''),
-        verdict: 'finding',
-        severity: 'high',
-        skipReason: undefined,
-        sent: auth.describe,
-        message: `no answer within ${input.timeoutMs} ms: the target hangs on this input`,
-        hint: `a verifier must fail fast on bad tokens; a hang is a denial-of-service vector. ${caseDef.hint}`,
-      };
+      return findingFor({ ...skipped(input, ''), sent: auth.describe }, STATUS_POLICY.timeout, `no answer within ${input.timeoutMs} ms: the target hangs on this input`,
+        `a verifier must fail fast on bad tokens; a hang is a denial-of-service vector. ${caseDef.hint}`);
     }
     throw err;
   }
   const requestEnd = Date.now();
-  const result = judge({
+  let result = judge({
     caseDef,
     expect: planned.expect,
     endpoint,
     observed: { status: res.status, bodyExcerpt: excerpt(res.body), headers: res.headers, durationMs: res.durationMs },
+    body: res.body,
     sent: auth.describe,
   });
+  // A key URL named by the token (jku/x5u) must never be fetched, whatever the status: the fetch
+  // itself is server-side request forgery towards a host the attacker chose.
+  const fetched = (input.keyUrlFetches?.() ?? 0) - fetchesBefore;
+  if (auth.keyUrl && fetched > 0) {
+    const alsoAccepted = wasAccepted(res.status, endpoint.acceptedStatus) ? ' and accepted the token' : ` (then answered ${res.status})`;
+    result = findingFor(result, STATUS_POLICY.keyUrlFetched, `the target fetched the key URL the token named (${fetched} request${fetched === 1 ? '' : 's'} to the attacker's ${auth.keyUrl})${alsoAccepted}: server-side request forgery`,
+      'never fetch keys from a URL in the token header: resolve keys only from your instance\'s JWKS (CLERK_JWKS_URL / CLERK_JWT_KEY) and ignore jku/x5u/jwk');
+  }
 
   if (checkpoint !== undefined && input.audit) {
-    const accepted = endpoint.acceptedStatus.includes(res.status);
+    const accepted = wasAccepted(res.status, endpoint.acceptedStatus);
     const claims = auth.token?.claims;
     let issues;
     if (accepted && planned.expect === 'accepted' && claims && typeof claims.sub === 'string' && typeof claims.iat === 'number') {
@@ -107,18 +113,7 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
     } else if (!accepted) {
       issues = await input.audit.afterRejected(checkpoint);
     }
-    if (issues && issues.length) {
-      result.audit = issues;
-      if (result.verdict === 'pass' || result.verdict === 'info') {
-        result.verdict = 'finding';
-        result.severity = 'high';
-        result.message = `audit log: ${issues.map((i) => i.message).join('; ')}`;
-        result.hint =
-          'every accepted request needs exactly one audit entry attributed to the token: user_id = sub, token_iat = iat, a contemporaneous UTC timestamp (ALCOA+); rejected requests must not log a success';
-      } else {
-        result.message += `; audit log: ${issues.map((i) => i.message).join('; ')}`;
-      }
-    }
+    if (issues) result = withAudit(result, issues);
   }
   return result;
 }

@@ -5,6 +5,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import { HarnessError } from '../errors.js';
 import { packagePath } from '../paths.js';
+import { matcherProblems } from '../audit/classify.js';
 import type { Suite, SuiteEndpoint } from './types.js';
 
 export const SUITE_SCHEMA_FILE = packagePath('suites', 'suite.schema.json');
@@ -86,7 +87,30 @@ export function loadSuite(file: string, options: { cwd?: string } = {}): Suite {
     const line = lineCounter.linePos(offset).line;
     throw new HarnessError('SUITE_INVALID', `${rel}:${line}: ${e.field} ${e.message}`, { hint: `the suite format is described by ${path.relative(cwd, SUITE_SCHEMA_FILE)}` });
   }
-  return normalise(data as Record<string, any>, abs, rel, cwd);
+  const lineOf = (keys: Array<string | number>) => {
+    const node = doc.getIn(keys, true);
+    return isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : 1;
+  };
+  const raw = data as Record<string, any>;
+  // Two endpoints with one name would overwrite each other in every report.
+  const seen = new Map<string, number>();
+  (raw.endpoints as RawEndpoint[]).forEach((e, i) => {
+    const name = e.name ?? `${e.method} ${e.path}`;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw new HarnessError('SUITE_INVALID', `${rel}:${lineOf(['endpoints', i])}: endpoints[${i}].name "${name}" is already used by endpoints[${first}] (line ${lineOf(['endpoints', first])})`, {
+        hint: 'give every endpoint a unique name: reports, filters (-t) and audit.endpoints refer to endpoints by name',
+      });
+    }
+    seen.set(name, i);
+  });
+  for (const key of ['success', 'failure'] as const) {
+    if (raw.audit && raw.audit[key] !== undefined) {
+      const problems = matcherProblems(raw.audit[key], `audit.${key}`);
+      if (problems.length) throw new HarnessError('SUITE_INVALID', `${rel}:${lineOf(['audit', key])}: ${problems[0]}`, { hint: 'e.g. failure: [{ event: { pattern: "_failed$" } }, { user_id: null }]' });
+    }
+  }
+  return normalise(raw, abs, rel, cwd);
 }
 
 function normalise(raw: Record<string, any>, abs: string, rel: string, cwd: string): Suite {
@@ -146,6 +170,7 @@ function normalise(raw: Record<string, any>, abs: string, rel: string, cwd: stri
           waitMs: auditRaw.wait_ms ?? 2000,
           timestampToleranceMs: auditRaw.timestamp_tolerance_ms ?? 5000,
           logFailures: auditRaw.log_failures ?? false,
+          classifier: { success: auditRaw.success, failure: auditRaw.failure },
         }
       : false,
     failOn: raw.fail_on,

@@ -1,7 +1,20 @@
 /** Outcomes as data: what one endpoint × case test observed and what it means. */
 import type { Expectation, Severity } from '../cases/types.js';
 
-export type Verdict = 'pass' | 'finding' | 'skip' | 'info' | 'error';
+export type Verdict = 'pass' | 'finding' | 'skip' | 'info' | 'error' | 'blocked';
+
+/** One root cause that refused the valid tokens and so made an endpoint's other cases meaningless. */
+export interface Blocker {
+  /** Cause id in diagnostics/causes.yaml. */
+  cause: string;
+  /** What the valid token got, e.g. "rejected a valid token with 401; ...". */
+  message: string;
+  fix: string;
+  /** The doctor command that walks this cause. */
+  doctor: string;
+  endpoints: string[];
+  blockedCases: number;
+}
 
 export interface AuditIssue {
   field: string;
@@ -37,4 +50,8 @@ export interface CaseResult {
   observed?: Observed;
   skipReason?: string;
   audit?: AuditIssue[];
+  /** Root cause named by the target's answer (diagnostics/causes.yaml id), when known. */
+  cause?: string;
+  /** verdict 'blocked': the blocker's cause. */
+  blockedBy?: string;
 }

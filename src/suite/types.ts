@@ -1,4 +1,5 @@
 /** A suite after loading and validation: what the runner needs, with paths made absolute. */
+import type { AuditClassifierSpec } from '../audit/classify.js';
 import type { Severity } from '../cases/types.js';
 
 export interface SuiteEndpoint {
@@ -24,6 +25,8 @@ export interface SuiteAudit {
   waitMs: number;
   timestampToleranceMs: number;
   logFailures: boolean;
+  /** Which lines record successes and which refusals (src/audit/classify.ts; defaults when unset). */
+  classifier: AuditClassifierSpec;
 }
 
 export interface Suite {

@@ -1,19 +1,41 @@
+/**
+ * The one place that decides a case's verdict: the status policy (judge), the audit outcome
+ * (withAudit) and the run-level pass that turns one shared root cause into a blocker
+ * (finalizeResults). Reports, JUnit and the exit code are views of what these return.
+ */
 import type { CaseDef, Expectation, Severity } from '../cases/types.js';
-import type { CaseResult, Observed } from './result.js';
+import { diagnoseResponse, type Diagnosis } from '../diagnosis/diagnose-response.js';
+import { BLOCKER_CAUSES, STATUS_POLICY, severityAtLeast } from './policy.js';
+import type { AuditIssue, Blocker, CaseResult, Observed } from './result.js';
+
+export { severityAtLeast } from './policy.js';
 
 export interface JudgeInput {
   caseDef: CaseDef;
   expect: Expectation; // after suite overrides
   endpoint: { name: string; method: string; path: string; acceptedStatus: number[]; rejectedStatus: number[] };
   observed: Observed;
+  /** The full response body (not kept in the result), for the diagnosis. */
+  body?: string;
   sent: string;
 }
 
 const is2xx = (s: number) => s >= 200 && s < 300;
 
+/** Whether the target let the request through: the suite's accepted statuses or any 2xx. */
+export function wasAccepted(status: number, acceptedStatus: number[]): boolean {
+  return acceptedStatus.includes(status) || is2xx(status);
+}
+
+function describeDiagnosis(d: Diagnosis): string {
+  return `${d.title} (the answer says: ${d.evidence[0] ?? d.cause})`;
+}
+
 /**
- * Decide what an observed status means for a case. Pure: the whole status policy lives here, so
- * table tests cover it and the runner only reports.
+ * Decide what an observed status means for a case. Pure apart from the diagnosis catalogue: the
+ * whole status policy lives here, so table tests cover it and the runner only reports. A finding's
+ * fix comes from what the target answered when the catalogue recognises it; the case's own hint
+ * is the fallback, so a finding never shows the fix for another cause.
  */
 export function judge(input: JudgeInput): CaseResult {
   const { caseDef, expect, endpoint, observed } = input;
@@ -31,10 +53,13 @@ export function judge(input: JudgeInput): CaseResult {
   };
   const s = observed.status;
   const want = expectedStatus.join(' or ');
-  const finding = (severity: Severity, message: string, hint: string): CaseResult =>
-    caseDef.informational
-      ? { ...base, severity: 'info', verdict: 'info', message: `${message} (informational)`, hint }
-      : { ...base, severity, verdict: 'finding', message, hint };
+  const finding = (severity: Severity, message: string, hint: string, diagnosis?: Diagnosis): CaseResult => {
+    const cause = diagnosis ? { cause: diagnosis.cause } : {};
+    return caseDef.informational
+      ? { ...base, ...cause, severity: 'info', verdict: 'info', message: `${message} (informational)`, hint }
+      : { ...base, ...cause, severity, verdict: 'finding', message, hint };
+  };
+  const refusal = () => (s >= 300 ? diagnoseResponse({ status: s, body: input.body ?? observed.bodyExcerpt, headers: observed.headers }) : undefined);
 
   if (expectedStatus.includes(s)) {
     return { ...base, severity: caseDef.severity, verdict: caseDef.informational ? 'info' : 'pass', message: `${s} as expected` };
@@ -47,32 +72,113 @@ export function judge(input: JudgeInput): CaseResult {
     if (is2xx(s)) {
       return finding(caseDef.severity, `accepted with ${s}; a correct server rejects this token with ${want}`, caseDef.hint);
     }
+    const d = refusal();
     if (s >= 500) {
-      return finding('high', `server error ${s} instead of ${want}: the verifier crashes on this input`, `catch verification errors and answer ${want}; a 5xx on a bad token hides the cause and can leak stack traces. ${caseDef.hint}`);
+      const why = d ? `: ${describeDiagnosis(d)}` : ': the verifier crashes on this input';
+      return finding(STATUS_POLICY.crashOnBadToken, `server error ${s} instead of ${want}${why}`,
+        d ? d.fix : `catch verification errors and answer ${want}; a 5xx on a bad token hides the cause and can leak stack traces`, d ?? { cause: 'server-error', title: '', fix: '', evidence: [], verifiers: [] });
+    }
+    if (s === 404) {
+      return finding(STATUS_POLICY.endpointNotFound, `404 instead of ${want}: the endpoint ${endpoint.method} ${endpoint.path} was not found`,
+        'check the target URL (port, base path) and the endpoint method and path in the suite', { cause: 'endpoint-not-found', title: '', fix: '', evidence: [], verifiers: [] });
     }
     if (s === 403 && expectedStatus.includes(401)) {
       return finding(
-        'medium',
+        STATUS_POLICY.forbiddenForUnauthenticated,
         `403 where 401 is right: the request carries no valid credentials, which is 401 (RFC 9110); 403 means authenticated but not allowed`,
         'FastAPI < 0.122 HTTPBearer answers 403 for a missing or non-Bearer header: upgrade FastAPI, or use HTTPBearer(auto_error=False) and raise HTTPException(401, headers={"WWW-Authenticate": "Bearer"}); fastapi-clerk-auth hard-codes 403. If 403 is your documented contract, set rejected_status: 403 in the suite.',
+        { cause: 'forbid-missing-header', title: '', fix: '', evidence: [], verifiers: [] },
       );
     }
     if (s >= 300 && s < 400) {
-      return finding('medium', `redirect ${s} instead of ${want}`, 'API routes must answer 401, not redirect to a sign-in page: with @clerk/express use getAuth() + 401 instead of requireAuth(), and send Accept: application/json.');
+      return finding(STATUS_POLICY.redirect, `redirect ${s} instead of ${want}`, 'API routes must answer 401, not redirect to a sign-in page: with @clerk/express use getAuth() + 401 instead of requireAuth(), and send Accept: application/json.',
+        { cause: 'redirect-instead-of-401', title: '', fix: '', evidence: [], verifiers: [] });
     }
-    return finding('low', `answered ${s} instead of ${want}`, `check the route and the status your verifier uses for rejected tokens; if ${s} is your contract, set rejected_status in the suite`);
+    return finding(STATUS_POLICY.otherClientError, `answered ${s} instead of ${want}`, `check the route and the status your verifier uses for rejected tokens; if ${s} is your contract, set rejected_status in the suite`);
   }
   // expect accepted
+  if (is2xx(s)) {
+    return finding(STATUS_POLICY.unexpectedSuccessStatus, `accepted with an unexpected status: ${s}, the suite expects ${want}`,
+      `if ${s} is what ${endpoint.method} ${endpoint.path} returns, set accepted_status: ${s} for the endpoint in the suite (REST: 201 Created for a POST that creates a resource)`);
+  }
+  const d = refusal();
   if (s === 401 || s === 403) {
-    return finding(caseDef.severity, `rejected a valid token with ${s}; expected ${want}`, caseDef.hint);
+    const why = d ? `: ${describeDiagnosis(d)}` : '';
+    return finding(caseDef.severity, `rejected a valid token with ${s}; expected ${want}${why}`, d ? d.fix : caseDef.hint, d);
+  }
+  if (s === 404) {
+    return finding(STATUS_POLICY.endpointNotFound, `404 for a valid token: ${endpoint.method} ${endpoint.path} was not found at the target`,
+      'check the target URL (wrong port or base path?) and the endpoint method and path in the suite', { cause: 'endpoint-not-found', title: '', fix: '', evidence: [], verifiers: [] });
   }
   if (s >= 500) {
-    return finding('high', `server error ${s} for a valid token; expected ${want}`, `run \`clerk-harness doctor\`: a 500 on a valid token is usually the verifier not configured (env file not loaded before import, or the server not restarted after editing it). ${caseDef.hint}`);
+    const why = d ? `: ${describeDiagnosis(d)}` : '';
+    return finding(STATUS_POLICY.crashOnValidToken, `server error ${s} for a valid token; expected ${want}${why}`,
+      d ? d.fix : 'read the server log for the traceback; run `clerk-harness doctor`: a 500 on a valid token is usually the verifier not configured (env file not loaded before import, or the server not restarted after editing it)',
+      d ?? { cause: 'server-error', title: '', fix: '', evidence: [], verifiers: [] });
   }
-  return finding('medium', `answered ${s} for a valid token; expected ${want}`, 'check the endpoint path, method and body fixture in the suite, or set accepted_status to what the endpoint returns');
+  return finding('medium', `answered ${s} for a valid token; expected ${want}${d ? `: ${describeDiagnosis(d)}` : ''}`, d ? d.fix : 'check the endpoint path, method and body fixture in the suite, or set accepted_status to what the endpoint returns', d);
 }
 
-const ORDER: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
-export function severityAtLeast(s: Severity, threshold: Severity): boolean {
-  return ORDER.indexOf(s) >= ORDER.indexOf(threshold);
+const AUDIT_HINT =
+  'every accepted request needs exactly one audit entry attributed to the token: user_id = sub, token_iat = iat, a contemporaneous timestamp (ALCOA+); rejected requests must not log a success';
+
+/** Fold the audit outcome into the case's result (an audit problem on a passing case is a high finding). */
+export function withAudit(result: CaseResult, issues: AuditIssue[]): CaseResult {
+  if (!issues.length) return result;
+  const said = issues.map((i) => i.message).join('; ');
+  if (result.verdict === 'pass' || result.verdict === 'info' || (result.verdict === 'finding' && !severityAtLeast(result.severity, 'high'))) {
+    const prior = result.verdict === 'finding' ? ` (also: ${result.message})` : '';
+    return { ...result, audit: issues, verdict: 'finding', severity: 'high', cause: 'audit-invalid', message: `audit log: ${said}${prior}`, hint: AUDIT_HINT };
+  }
+  return { ...result, audit: issues, message: `${result.message}; audit log: ${said}` };
+}
+
+/** A finding produced outside the status policy (a hang, a fetched key URL). */
+export function findingFor(result: CaseResult, severity: Exclude<Severity, 'info'>, message: string, hint: string, cause?: string): CaseResult {
+  return { ...result, verdict: 'finding', severity, message, hint, ...(cause ? { cause } : {}), skipReason: undefined };
+}
+
+const VALID_ANCHORS = ['valid-session-token', 'valid-without-aud', 'valid-without-email'];
+
+/**
+ * Run-level pass: when the valid tokens of an endpoint are refused for a cause that makes the rest
+ * meaningless (not configured, audience required, another instance's key, azp required, a missing
+ * route), report that cause once as a blocker and mark the endpoint's dependent cases blocked by
+ * it. A token an attacker can make that the target *accepted* stays a finding: it is real whatever
+ * else is broken.
+ */
+export function finalizeResults(results: CaseResult[], context: { targetUrl?: string; suiteFile?: string } = {}): { results: CaseResult[]; blockers: Blocker[] } {
+  const byEndpoint = new Map<string, CaseResult[]>();
+  for (const r of results) byEndpoint.set(r.endpoint, [...(byEndpoint.get(r.endpoint) ?? []), r]);
+  const blockers = new Map<string, Blocker>();
+  const blockedEndpoints = new Map<string, Blocker>();
+  for (const [endpoint, rs] of byEndpoint) {
+    const anchor = VALID_ANCHORS.map((id) => rs.find((r) => r.caseId === id && r.verdict !== 'skip')).find(Boolean);
+    if (!anchor || anchor.verdict !== 'finding' || !anchor.cause || !BLOCKER_CAUSES.has(anchor.cause)) continue;
+    if (anchor.observed && anchor.observed.status >= 200 && anchor.observed.status < 300) continue;
+    const key = anchor.cause;
+    let b = blockers.get(key);
+    if (!b) {
+      b = {
+        cause: key,
+        message: anchor.message,
+        fix: anchor.hint ?? '',
+        doctor: `clerk-harness doctor${context.suiteFile ? ` --suite ${context.suiteFile}` : ''} --target ${context.targetUrl ?? '<TARGET_URL>'} --env-file <the backend's .env.local>`,
+        endpoints: [],
+        blockedCases: 0,
+      };
+      blockers.set(key, b);
+    }
+    b.endpoints.push(endpoint);
+    blockedEndpoints.set(endpoint, b);
+  }
+  const out = results.map((r) => {
+    const b = blockedEndpoints.get(r.endpoint);
+    if (!b || r.verdict === 'skip') return r;
+    const acceptedForgery = r.expect === 'rejected' && r.verdict === 'finding' && r.observed && r.observed.status >= 200 && r.observed.status < 300;
+    if (acceptedForgery) return r;
+    b.blockedCases++;
+    return { ...r, verdict: 'blocked' as const, blockedBy: b.cause, message: `blocked by ${b.cause}: ${r.message}` };
+  });
+  return { results: out, blockers: [...blockers.values()] };
 }

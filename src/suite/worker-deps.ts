@@ -10,6 +10,8 @@ import type { RunPlan } from './plan.js';
 export interface WorkerDeps {
   context: CaseContext;
   audit?: AuditProbe;
+  /** Requests the attacker key server (jku case) has served. */
+  keyUrlFetches(): number;
   caseById(id: string): CaseDef;
   stop(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
   return {
     context,
     audit,
+    keyUrlFetches: () => attacker.fetchCount(),
     caseById: (id) => getCase(id),
     stop: () => attacker.stop(),
   };

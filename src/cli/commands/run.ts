@@ -1,3 +1,5 @@
+import { DEFAULT_FAIL_ON } from '../../suite/policy.js';
+import { finalizeResults } from '../../suite/verdict.js';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { loadClerkSettings } from '../../tokens/local-emulator.js';
@@ -111,7 +113,7 @@ const command: Command = {
           : { apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey!, testUserId: config.testUserId, testUserEmail: config.testUserEmail },
         template: suite.template ?? env?.template ?? config.jwtTemplate,
         publicKeyPem: env?.publicKeyPem ?? config.jwtKey,
-        failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? 'low',
+        failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? DEFAULT_FAIL_ON,
       });
       await preflight(plan);
       let started = new Date();
@@ -127,7 +129,7 @@ const command: Command = {
           finishedAt: finished.toISOString(),
           durationMs: finished.getTime() - started.getTime(),
           failOn: plan.failOn,
-          results: collector.results,
+          ...finalizeResults(collector.results, { targetUrl: plan.targetUrl, suiteFile: values.suite }),
           errors: collector.errors,
         });
         started = new Date();

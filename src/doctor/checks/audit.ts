@@ -76,11 +76,17 @@ function acceptedFresh(facts: Readonly<Facts>): Fresh | undefined {
 
 export const auditDir: CheckModule = {
   id: 'audit.dir',
-  async run(ctx) {
+  async run(ctx, facts) {
     const root = auditRoot(ctx.cwd, ctx.options.auditDir);
     const dir = displayPath(root, ctx.cwd);
     const info = await stat(root).catch(() => undefined);
-    return info?.isDirectory() ? { outcome: 'present', vars: { dir } } : { outcome: 'missing', vars: { dir }, evidence: [`looked for ${root}`] };
+    if (info?.isDirectory()) return { outcome: 'present', vars: { dir } };
+    // A fresh deployment has no audit folder yet; once the target accepted a token it must have one.
+    const fresh = acceptedFresh(facts);
+    if (fresh) {
+      return { outcome: 'missing-after-accept', vars: { dir }, evidence: [`looked for ${root}`, `${fresh.method} ${fresh.url} answered ${fresh.status} at ${new Date(fresh.receivedAt).toISOString()}, so an audit entry was due`] };
+    }
+    return { outcome: 'missing', vars: { dir }, evidence: [`looked for ${root}`] };
   },
 };
 

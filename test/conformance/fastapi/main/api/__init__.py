@@ -1,0 +1,1 @@
+"""HTTP API package (app, Clerk JWT dependency, claim models, audit trail)."""

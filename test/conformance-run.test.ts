@@ -181,3 +181,32 @@ describe('Express + @clerk/express backend', () => {
     }
   }, 60_000);
 });
+
+describe('Express + @clerk/express with authorizedParties, suite naming the origin', () => {
+  it('valid tokens carry the origin and pass; tokens without azp or from another origin are refused', async () => {
+    const backend = await startExpressBackend({ env: emulator.env(), faults: ['authorized-parties'] });
+    try {
+      const report = await judgeBackend(emulator, backend.url, { auditDir: false, extraYaml: 'authorized_party: https://app.example.com\n' });
+      expect(report.blockers, dump(report)).toEqual([]);
+      expect(findings(report, 'medium'), dump(report)).toEqual([]);
+      expect(result(report, 'valid-session-token').verdict).toBe('pass');
+      expect(result(report, 'azp-foreign').verdict, dump(report)).toBe('pass');
+      expect(result(report, 'azp-missing').verdict, dump(report)).toBe('pass');
+    } finally {
+      await backend.stop();
+    }
+  }, 60_000);
+
+  it('a backend without the check accepts a foreign azp: a medium finding naming authorizedParties', async () => {
+    const backend = await startExpressBackend({ env: emulator.env(), faults: [] });
+    try {
+      const report = await judgeBackend(emulator, backend.url, { auditDir: false, extraYaml: 'authorized_party: https://app.example.com\n' });
+      const r = result(report, 'azp-foreign');
+      expect(r.verdict, dump(report)).toBe('finding');
+      expect(r.severity).toBe('medium');
+      expect(r.hint).toMatch(/authorizedParties/);
+    } finally {
+      await backend.stop();
+    }
+  }, 60_000);
+});

@@ -93,13 +93,17 @@ describe('each deliberate flaw is caught by the case meant for it and fails the 
   const expectedSeverity = (flaw: TargetFlaw, caseId: string): string => {
     const info = FLAWS[flaw];
     if (info.symptom === 'audit') return 'high';
-    if (flaw === 'forbid-missing-header') return 'medium'; // 403 where 401 is right
+    if (flaw === 'forbid-missing-header') return 'low'; // 403 where 401 is right: advice (policy.ts)
     if (info.symptom === 'status') return 'high'; // 5xx
     return getCase(caseId).severity;
   };
 
+  // A valid token refused for a cause that makes the rest meaningless is one blocker, not a finding.
+  const BLOCKERS: Partial<Record<TargetFlaw, string>> = { 'require-aud': 'aud-required', 'env-not-loaded': 'env-not-loaded' };
+
   it.each(TARGET_FLAWS.map((f) => [f]))('%s', async (flaw) => {
     const ids = FLAWS[flaw].caughtBy;
+    const blocker = BLOCKERS[flaw];
     const filter = ` (${ids.map(escape).join('|')})$`;
     const run = await runAgainst([flaw], ['-t', filter]);
     expect(run.stderr).not.toMatch(/internal error/);
@@ -108,11 +112,23 @@ describe('each deliberate flaw is caught by the case meant for it and fails the 
     for (const id of ids) {
       const r = run.report.results.find((x) => x.caseId === id);
       expect(r, `${flaw}: result for ${id}`).toBeDefined();
+      if (blocker) {
+        expect(r!.verdict, `${flaw}: ${id} → ${r!.message}`).toBe('blocked');
+        expect(r!.blockedBy).toBe(blocker);
+        continue;
+      }
       expect(r!.verdict, `${flaw}: ${id} → ${r!.message}`).toBe('finding');
       expect(r!.severity, `${flaw}: ${id}`).toBe(expectedSeverity(flaw, id));
       if (FLAWS[flaw].symptom === 'audit') expect(r!.audit?.length).toBeGreaterThan(0);
     }
-    expect(run.stdout).toMatch(/FAILED: \d+ findings? at or above low/);
+    if (blocker) {
+      expect(run.report.blockers.map((b) => b.cause)).toEqual([blocker]);
+      expect(run.stdout).toMatch(new RegExp(`BLOCKED: ${blocker}`));
+      expect(run.stdout).toMatch(/then: clerk-harness doctor /);
+      expect(run.stdout).toMatch(/FAILED: blocked by/);
+    } else {
+      expect(run.stdout).toMatch(/FAILED: \d+ findings? at or above low/);
+    }
   }, 60_000);
 });
 

@@ -1,12 +1,47 @@
 /** Cases about identity claims: who the token is for and who issued it. */
 import { freshTimes, randomClerkId, tamperClaims, withoutClaims } from '../tokens/forge.js';
-import { defineCase, genuine, sendToken, signTrusted } from './define.js';
+import { defineCase, genuine, sendToken, signTrusted, skip } from './define.js';
 import type { CaseDef } from './types.js';
 
 /** An issuer that is Clerk-shaped but belongs to no instance the target trusts. */
 export const FOREIGN_ISSUER = 'https://evil-instance-66.clerk.accounts.dev';
 
+const NO_AZP_POLICY = 'the suite names no authorized_party, so the target is not expected to check azp (set authorized_party: https://your.app when it passes authorizedParties)';
+
 export const claimCases: CaseDef[] = [
+  defineCase({
+    id: 'azp-foreign',
+    title: 'azp of another origin',
+    expect: 'rejected',
+    // Hardening: made here with the trusted key (policy.ts).
+    severity: 'medium',
+    why: 'Clerk puts the origin that requested a session token in `azp`; a backend that lists its origins (authorizedParties) must refuse a token requested from another origin, or a token leaked from any site using the instance works against it.',
+    hint: 'Pass your origins to the verifier: @clerk/express clerkMiddleware({ authorizedParties: ["https://your.app"] }), @clerk/backend authenticateRequest/verifyToken authorizedParties; PyJWT: compare payload["azp"] with your list.',
+    needs: ['trusted-signer'],
+    tags: ['claims', 'azp'],
+    async make(ctx) {
+      if (!ctx.authorizedParty) return skip(NO_AZP_POLICY);
+      const g = await genuine(ctx);
+      const token = await signTrusted(ctx, g.header, { ...g.claims, ...freshTimes(ctx.nowSeconds()), azp: 'https://evil.example' });
+      return sendToken(token, 'genuine session claims with azp = https://evil.example, signed by the trusted key');
+    },
+  }),
+  defineCase({
+    id: 'azp-missing',
+    title: 'No azp where the target requires one',
+    expect: 'rejected',
+    severity: 'medium',
+    why: 'A backend that enforces authorized parties and lets a token without `azp` through has no origin check at all for such tokens (@clerk/backend refuses them: "Invalid JWT Authorized party claim (azp) undefined").',
+    hint: 'Refuse tokens whose azp is missing or not in your list (@clerk/backend does with authorizedParties set); PyJWT: require "azp" and compare it.',
+    needs: ['trusted-signer'],
+    tags: ['claims', 'azp'],
+    async make(ctx) {
+      if (!ctx.authorizedParty) return skip(NO_AZP_POLICY);
+      const g = await genuine(ctx);
+      const token = await signTrusted(ctx, g.header, { ...withoutClaims(g.claims, 'azp'), ...freshTimes(ctx.nowSeconds()) });
+      return sendToken(token, 'genuine session claims without azp, signed by the trusted key');
+    },
+  }),
   defineCase({
     id: 'missing-sub',
     title: 'Token without sub',

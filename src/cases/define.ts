@@ -51,6 +51,14 @@ function tryDecode(token: string): { header: JwtHeader; claims: JwtClaims } | un
 /** A fresh genuine session token, with its header and claims as plain records. */
 export async function genuine(ctx: CaseContext): Promise<{ token: string; header: JwtHeader; claims: JwtClaims; minted: MintedToken }> {
   const minted = await ctx.mint();
+  // A target that enforces authorized parties needs the origin in azp; BAPI-minted tokens carry
+  // none, so where the harness holds the trusted key it mints with the suite's origin (like a
+  // browser session from that origin would be).
+  if (ctx.authorizedParty && minted.claims.azp !== ctx.authorizedParty && ctx.trustedSigner) {
+    const claims = { ...minted.claims, azp: ctx.authorizedParty };
+    const token = await ctx.trustedSigner({ ...minted.header }, claims);
+    return { token, header: { ...minted.header }, claims, minted: { ...minted, token, claims } };
+  }
   return { token: minted.token, header: { ...minted.header }, claims: { ...minted.claims }, minted };
 }
 

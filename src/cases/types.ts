@@ -57,6 +57,8 @@ export interface CaseContext {
   publicKeyPem?: string;
   /** JWT template name, when configured. */
   template?: string;
+  /** The origin the target accepts in `azp` (suite `authorized_party`), when it enforces one. */
+  authorizedParty?: string;
   /** URL of a JWKS the harness serves on loopback for the `jku` case (attacker-controlled). */
   attackerJwksUrl?: string;
   /** An expired genuine token minted earlier in the run (real Clerk), when available. */

@@ -160,6 +160,7 @@ function normalise(raw: Record<string, any>, abs: string, rel: string, cwd: stri
       expect: raw.cases?.expect ?? {},
     },
     template: raw.template,
+    authorizedParty: raw.authorized_party,
     audit: auditRaw
       ? {
           // Like every path in a suite, base_dir is relative to the suite file; unset, the target is

@@ -44,6 +44,8 @@ export interface Suite {
     expect: Record<string, 'accepted' | 'rejected'>;
   };
   template?: string;
+  /** Origin the target accepts in azp (it passes authorizedParties); unset = not checked. */
+  authorizedParty?: string;
   audit: SuiteAudit | false;
   failOn?: Exclude<Severity, 'info'>;
 }

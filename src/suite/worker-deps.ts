@@ -47,6 +47,7 @@ export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
     trustedSigner: source.trustedSigner,
     publicKeyPem: plan.publicKeyPem,
     template: plan.template,
+    authorizedParty: plan.suite.authorizedParty,
     attackerJwksUrl: attacker.url,
     expiredToken: expiredTokenFactory(plan, mint),
     nowSeconds: () => Math.floor(Date.now() / 1000),

@@ -53,8 +53,8 @@ export async function startPlan(plan: RunPlan, options: VitestRunOptions): Promi
       watch: Boolean(options.watch),
       forceRerunTriggers: options.watch ?? [],
       passWithNoTests: false,
-      reporters: [options.liveReporter ?? 'default', ['junit', { suiteName: `clerk-harness: ${plan.suite.name}` }], collector],
-      outputFile: { junit: path.join(options.reportsDir, 'junit.xml') },
+      // JUnit is written from the final results (src/report/junit.ts), after blockers are decided.
+      reporters: [options.liveReporter ?? 'default', collector],
       provide: { harnessPlan: plan },
       // One worker; tests overlap (up to maxConcurrency) only for suites without an audit log,
       // whose per-request correlation needs requests one at a time (see auth.spec.ts).

@@ -141,7 +141,7 @@ const command: Command = {
         const files = await writeReports(report, reportsDir);
         const rel = (f: string) => path.relative(ctx.cwd, f) || f;
         ctx.stdout.write(
-          renderTerminalSummary(report, useColor(ctx.stdout, ctx.env), [path.join(reportsDir, 'junit.xml'), files.json, files.markdown, files.html].map(rel)),
+          renderTerminalSummary(report, useColor(ctx.stdout, ctx.env), [files.junit, files.json, files.markdown, files.html].map(rel)),
         );
         if (ctx.env.GITHUB_STEP_SUMMARY) {
           const { appendFile, readFile } = await import('node:fs/promises');

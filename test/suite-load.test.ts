@@ -31,6 +31,24 @@ describe('loadSuite', () => {
     expect(s.audit && s.audit.pathPattern).toBe('logs/audit/jobs/audit_{YYYYMMDD}.jsonl');
   });
 
+  it('refuses two endpoints with one name, naming both lines', () => {
+    const f = suiteFile('dup.yaml', 'name: x\nendpoints:\n  - name: jobs\n    method: POST\n    path: /jobs\n  - name: jobs\n    method: GET\n    path: /jobs\n');
+    const e = errorOf(() => loadSuite(f));
+    expect(e.code).toBe('SUITE_INVALID');
+    expect(e.message).toMatch(/dup\.yaml:6: endpoints\[1\]\.name "jobs" is already used by endpoints\[0\] \(line 3\)/);
+    // Unnamed endpoints default to METHOD PATH, so the same route twice collides too.
+    const g = suiteFile('dup2.yaml', 'name: x\nendpoints:\n  - method: GET\n    path: /a\n  - method: GET\n    path: /a\n');
+    expect(errorOf(() => loadSuite(g)).message).toMatch(/"GET \/a" is already used/);
+  });
+
+  it('reads audit success/failure matchers and refuses a bad one with its line', () => {
+    const ok = suiteFile('m.yaml', 'name: x\nendpoints:\n  - method: POST\n    path: /jobs\naudit:\n  path: a.jsonl\n  success:\n    - event: job_created\n  failure:\n    - event: { pattern: "^auth_" }\n');
+    const s = loadSuite(ok);
+    expect(s.audit && s.audit.classifier).toEqual({ success: [{ event: 'job_created' }], failure: [{ event: { pattern: '^auth_' } }] });
+    const bad = suiteFile('m2.yaml', 'name: x\nendpoints:\n  - method: POST\n    path: /jobs\naudit:\n  path: a.jsonl\n  failure:\n    - event: { pattern: "(" }\n');
+    expect(errorOf(() => loadSuite(bad)).message).toMatch(/m2\.yaml:8: audit\.failure\[0\]\.event\.pattern: /);
+  });
+
   it('names file, line and field for a schema violation', () => {
     const f = suiteFile('bad-method.yaml', 'name: x\nendpoints:\n  - method: FETCH\n    path: /jobs\n');
     const e = errorOf(() => loadSuite(f));

@@ -153,11 +153,26 @@ describe('env checks on real env files', () => {
     expect(slash.outcome).toBe('issuer-trailing-slash');
   });
 
-  it('env.required-keys names the missing or empty key with its line', async () => {
-    const facts = await envFacts({ ...GOOD, CLERK_SECRET_KEY: '' });
+  it('env.required-keys: no key to verify with names the empty key with its line', async () => {
+    const { CLERK_PEM_PUBLIC_KEY: _pem, ...noPem } = GOOD;
+    const facts = await envFacts({ ...noPem, CLERK_SECRET_KEY: '' });
     const out = await envRequiredKeys.run(ctx('env.required-keys'), facts);
-    expect(out).toMatchObject({ outcome: 'missing', vars: { key: 'CLERK_SECRET_KEY' } });
-    expect(out.evidence).toEqual(['backend.env:1 CLERK_SECRET_KEY is empty']);
+    expect(out).toMatchObject({ outcome: 'no-key-source' });
+    expect(out.evidence?.[0]).toBe('backend.env:1 CLERK_SECRET_KEY is empty');
+  });
+
+  it('env.required-keys asks only for what the backend\'s way of verifying reads (issue 9)', async () => {
+    // A PyJWT backend with the PEM never reads CLERK_SECRET_KEY: the harness's need is not its need.
+    const pemOnly = await envRequiredKeys.run(ctx('env.required-keys'), await envFacts({ CLERK_ISSUER: GOOD.CLERK_ISSUER, CLERK_PEM_PUBLIC_KEY: PEM }));
+    expect(pemOnly).toMatchObject({ outcome: 'complete', vars: { keys: 'CLERK_PEM_PUBLIC_KEY', style: expect.stringMatching(/^networkless PEM/) } });
+    const jwksUrl = await envRequiredKeys.run(ctx('env.required-keys'), await envFacts({ CLERK_JWKS_URL: 'https://cuddly-cat-11.clerk.accounts.dev/.well-known/jwks.json' }));
+    expect(jwksUrl).toMatchObject({ outcome: 'complete', vars: { keys: 'CLERK_JWKS_URL', style: expect.stringMatching(/^JWKS URL/) } });
+    const sdk = await envRequiredKeys.run(ctx('env.required-keys'), await envFacts({ CLERK_SECRET_KEY: GOOD.CLERK_SECRET_KEY }));
+    expect(sdk).toMatchObject({ outcome: 'complete', vars: { keys: 'CLERK_SECRET_KEY', style: expect.stringMatching(/^@clerk\/backend with the secret key/) } });
+    // The server names the variable it reads: that one, not an alias, is required.
+    const facts = await envFacts({ CLERK_JWT_KEY: PEM });
+    const answered = { ...facts, target: { url: 'http://127.0.0.1:1', failed500: { method: 'POST', url: 'http://127.0.0.1:1/jobs', status: 500, headers: {}, body: '{"detail":"CRITICAL: Authentication system not configured (missing CLERK_PEM_PUBLIC_KEY)"}', sentAt: 0, receivedAt: 0 } } };
+    expect(await envRequiredKeys.run(ctx('env.required-keys'), answered)).toMatchObject({ outcome: 'missing', vars: { key: 'CLERK_PEM_PUBLIC_KEY' } });
   });
 
   it('env.placeholders: the seeds\' mistakes (angle brackets, your_..., Markdown links)', async () => {

@@ -9,9 +9,9 @@ import { isScalar, parseDocument, visit } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSTICS_DIR, loadDiagnostics } from '../src/doctor/data.js';
 
-const FILES = ['checks.yaml', 'causes.yaml', 'messages.yaml'];
+const FILES = ['checks.yaml', 'causes.yaml', 'messages.yaml', 'auth-rules.yaml'];
 /** Keys whose values are prose shown to the user. */
-const PROSE = new Set(['title', 'fix', 'note', 'says', 'meaning', 'looks_at', 'means']);
+const PROSE = new Set(['title', 'fix', 'note', 'says', 'meaning', 'looks_at', 'means', 'evidence']);
 
 function prose(file: string): Array<{ where: string; text: string }> {
   const source = readFileSync(path.join(DIAGNOSTICS_DIR, file), 'utf8');
@@ -74,8 +74,10 @@ describe('diagnostics/*.yaml as prose', () => {
   it('branch titles say what the branch holds: the server branch also answers 401s (a process holding an old key)', () => {
     const { tree } = loadDiagnostics();
     expect(tree.branches.server).toBe('settings the running server process holds');
-    // auth.cause routes a 401 to server.restart: the branch is not only about 500s.
-    expect(tree.byId.get('auth.cause')!.next['server-old-key']).toContain('server.restart');
+    // A refused fresh token (401) reaches server.restart too, before auth.cause, whose rules read
+    // the process's start: the branch is not only about 500s.
+    expect(tree.byId.get('target.fresh-token')!.next.rejected).toContain('server.restart');
+    expect(tree.byId.get('auth.cause')!.afterIfRun).toContain('server.restart');
     expect(tree.branches.server).not.toMatch(/500/);
   });
 });

@@ -63,10 +63,10 @@ describe('planNext on the real tree (diagnostics/checks.yaml)', () => {
       ],
     },
     {
-      name: 'env file found: the env branch fans out; keys.jwks waits for clerk.api, env.audience for the fresh-token answer',
+      name: 'env file found: the env branch fans out; keys.jwks waits for clerk.api, env.audience and env.required-keys for the target\'s answers',
       known: { 'env.file': 'found', 'clerk.config': 'ready', 'target.reachable': 'ok' },
-      runs: ['env.required-keys', 'env.placeholders', 'env.formats', 'env.key-mode', 'env.git', 'keys.pem', 'clerk.api', 'target.clock', 'target.no-token'],
-      waits: ['keys.jwks', 'audit.dir', 'target.fresh-token', 'env.audience'],
+      runs: ['env.placeholders', 'env.formats', 'env.key-mode', 'env.git', 'keys.pem', 'clerk.api', 'target.clock', 'target.no-token'],
+      waits: ['keys.jwks', 'audit.dir', 'target.fresh-token', 'env.audience', 'env.required-keys'],
       exact: true,
     },
     {
@@ -76,7 +76,7 @@ describe('planNext on the real tree (diagnostics/checks.yaml)', () => {
       runs: ['clerk.api', 'target.clock', 'target.no-token'],
       exact: true,
       skips: [
-        { id: 'env.required-keys', shown: true, reason: /needs env-file: \.env\.local not found/ },
+        { id: 'env.formats', shown: true, reason: /needs env-file: \.env\.local not found/ },
         { id: 'keys.pem', shown: true },
       ],
     },
@@ -84,7 +84,7 @@ describe('planNext on the real tree (diagnostics/checks.yaml)', () => {
       name: 'harness without a secret key: every Clerk check is skipped with that reason',
       known: { 'env.file': 'found', 'clerk.config': 'no-secret-key', 'target.reachable': 'ok' },
       unavailable: { 'clerk-network': 'the harness has no CLERK_SECRET_KEY' },
-      runs: ['env.required-keys', 'env.placeholders', 'env.formats', 'env.key-mode', 'env.git', 'keys.pem', 'keys.jwks', 'target.clock', 'target.no-token'],
+      runs: ['env.placeholders', 'env.formats', 'env.key-mode', 'env.git', 'keys.pem', 'keys.jwks', 'target.clock', 'target.no-token'],
       exact: true,
       skips: [
         { id: 'clerk.api', shown: true, reason: /needs clerk-network: the harness has no CLERK_SECRET_KEY/ },
@@ -107,7 +107,7 @@ describe('planNext on the real tree (diagnostics/checks.yaml)', () => {
 
   it('a one-line PEM is a failure that still routes to the key comparison', () => {
     expect(tree.byId.get('keys.pem')!.verdicts['one-line'].status).toBe('fail');
-    expect(tree.byId.get('keys.pem')!.next['one-line']).toEqual(['keys.pem-matches-jwks']);
+    expect(tree.byId.get('keys.pem')!.next['one-line']).toEqual(['keys.pem-matches-jwks', 'keys.token-kid']);
   });
 
   for (const row of table) {
@@ -171,16 +171,18 @@ describe('planNext on the real tree (diagnostics/checks.yaml)', () => {
       shownSkips: [['server.restart', /does not run on this machine/]],
     },
     {
-      name: '401 on a fresh token: auth.cause after the key checks',
+      name: '401 on a fresh token: auth.cause after the key checks and the server process check (its rules read both)',
       script: { 'target.fresh-token': 'rejected', 'auth.cause': 'pem-stale', 'keys.pem-matches-jwks': 'stale' },
-      ran: ['keys.pem-matches-jwks', 'auth.cause'],
-      notRan: ['server.env-loaded', 'server.restart'],
+      ran: ['keys.pem-matches-jwks', 'server.restart', 'auth.cause'],
+      notRan: ['server.env-loaded'],
     },
     {
-      name: 'the server holds an old key: auth.cause leads to server.restart',
-      script: { 'target.fresh-token': 'rejected', 'auth.cause': 'server-old-key' },
-      ran: ['auth.cause', 'server.restart'],
-      notRan: ['server.env-loaded'],
+      name: '401 with a remote target: server.restart skipped with the reason, auth.cause still runs',
+      script: { 'target.fresh-token': 'rejected' },
+      unavailable: { 'local-process': 'the target (api.example.com) does not run on this machine' },
+      ran: ['auth.cause'],
+      notRan: ['server.restart', 'server.env-loaded'],
+      shownSkips: [['server.restart', /does not run on this machine/]],
     },
     {
       name: 'Clerk unreachable: everything needing a token is skipped with that reason',
@@ -210,6 +212,7 @@ describe('planNext on the real tree (diagnostics/checks.yaml)', () => {
         expect(skipped.get(id)?.reason).toMatch(reason);
       }
       if (ran.includes('auth.cause')) expect(ran.indexOf('auth.cause')).toBeGreaterThan(ran.indexOf('keys.pem-matches-jwks'));
+      if (ran.includes('auth.cause') && ran.includes('server.restart')) expect(ran.indexOf('auth.cause')).toBeGreaterThan(ran.indexOf('server.restart'));
     });
   }
 

@@ -3,7 +3,7 @@ import { renderJunit } from '../src/report/junit.js';
 import { summarise } from '../src/report/summary.js';
 import type { CaseResult } from '../src/suite/result.js';
 
-const base = { endpoint: 'create job', request: 'POST /jobs', title: 't', expectedStatus: [401], why: 'w' } as const;
+const base = { endpoint: 'create job', request: 'POST /jobs', title: 't', expectedStatus: [401], why: 'w' };
 const results: CaseResult[] = [
   { ...base, caseId: 'alg-none', expect: 'rejected', severity: 'critical', verdict: 'finding', message: 'accepted with 201 <&>', hint: 'allow RS256 only' },
   { ...base, caseId: 'wrong-issuer', expect: 'rejected', severity: 'low', verdict: 'finding', message: 'accepted with 201', hint: 'pass issuer=' },

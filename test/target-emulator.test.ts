@@ -63,7 +63,8 @@ describe('every case against the correct reference target trusting the emulator'
       expect(ctx.source.mode).toBe('emulator');
       const wrong: string[] = [];
       let accepted = 0;
-      for (const c of CATALOGUE) {
+      // The azp cases run only for suites naming an authorized_party; the reference target checks none.
+      for (const c of CATALOGUE.filter((x) => !x.tags.includes('azp'))) {
         const before = (await auditLines(target)).length;
         const r = await runCase(target, c.id, ctx);
         if (outcomeOf(c, r.status) !== c.expect) wrong.push(`${c.id}: expected ${c.expect}, got ${r.status} ${r.body.slice(0, 160)}`);
@@ -75,7 +76,7 @@ describe('every case against the correct reference target trusting the emulator'
         }
       }
       expect(wrong).toEqual([]);
-      expect(accepted).toBe(CATALOGUE.filter((c) => c.expect === 'accepted').length);
+      expect(accepted).toBe(CATALOGUE.filter((c) => c.expect === 'accepted' && !c.tags.includes('azp')).length);
       expect(jwks.fetchCount()).toBe(0);
     });
   });

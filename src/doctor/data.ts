@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { HarnessError } from '../errors.js';
+import { buildRules, type RuleSet } from './lib/rules.js';
 import { buildTree } from './tree.js';
 import type { Cause, Tree } from './types.js';
 
@@ -35,6 +36,8 @@ export interface Diagnostics {
   causes: ReadonlyMap<string, Cause>;
   varDefaults: Record<string, string>;
   catalogue: Catalogue;
+  /** Why a fresh token was refused: auth.cause's ordered rules (auth-rules.yaml). */
+  authRules: RuleSet;
 }
 
 function readYaml(dir: string, name: string): unknown {
@@ -92,11 +95,13 @@ export function loadDiagnostics(dir: string = DIAGNOSTICS_DIR): Diagnostics {
   const ids = new Set(causes.keys());
   let result: Diagnostics;
   try {
+    const tree = buildTree(readYaml(dir, 'checks.yaml'), ids);
     result = {
-      tree: buildTree(readYaml(dir, 'checks.yaml'), ids),
+      tree,
       causes,
       varDefaults: causesDoc.var_defaults ?? {},
       catalogue: buildCatalogue(readYaml(dir, 'messages.yaml') as Record<string, unknown>, ids),
+      authRules: buildRules(readYaml(dir, 'auth-rules.yaml'), tree),
     };
   } catch (cause) {
     if (cause instanceof HarnessError) throw cause;

@@ -5,7 +5,7 @@
 import { NEED_IDS, type CheckSpec, type CheckStatus, type NeedId, type Tree, type Verdict } from './types.js';
 
 const STATUSES: CheckStatus[] = ['pass', 'warn', 'fail', 'skip'];
-const KNOWN_KEYS = new Set(['id', 'branch', 'title', 'needs', 'looks_at', 'verdicts', 'next', 'requires', 'after', 'after_if_run']);
+const KNOWN_KEYS = new Set(['id', 'branch', 'title', 'needs', 'looks_at', 'verdicts', 'next', 'requires', 'after', 'after_if_run', 'reads', 'writes']);
 
 type Raw = Record<string, unknown>;
 
@@ -51,6 +51,8 @@ function specOf(raw: Raw, file: string): CheckSpec {
     requires: strings(raw.requires, file, `${id}.requires`),
     after: strings(raw.after, file, `${id}.after`),
     afterIfRun: strings(raw.after_if_run, file, `${id}.after_if_run`),
+    reads: strings(raw.reads, file, `${id}.reads`),
+    writes: strings(raw.writes, file, `${id}.writes`),
     params,
   };
 }
@@ -112,5 +114,39 @@ export function buildTree(doc: unknown, causeIds: ReadonlySet<string>, file = 'd
       pending.delete(id);
     }
   }
-  return { version: Number(raw.version ?? 1), needs, branches, checks, byId, order, parents };
+  const tree: Tree = { version: Number(raw.version ?? 1), needs, branches, checks, byId, order, parents };
+  // Every fact a check reads is written by a check it waits for (directly or through others):
+  // otherwise it would read nothing, or something that depends on timing.
+  for (const c of checks) {
+    const before = writtenBefore(tree, c.id);
+    for (const fact of c.reads) {
+      if (!before.has(fact)) fail(file, `${c.id}.reads`, `fact "${fact}" is written by no check ${c.id} waits for${writers(checks, fact)}`);
+    }
+  }
+  return tree;
+}
+
+function writers(checks: CheckSpec[], fact: string): string {
+  const w = checks.filter((c) => c.writes.includes(fact)).map((c) => c.id);
+  return w.length ? ` (written by ${w.join(', ')}: add it to after/requires)` : ' (no check writes it)';
+}
+
+/** Every check `id` waits for, directly or through the checks it waits for. */
+export function waitsForAll(tree: Pick<Tree, 'needs' | 'parents' | 'byId'>, id: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [id];
+  while (stack.length) {
+    const spec = tree.byId.get(stack.pop()!);
+    if (!spec) continue;
+    for (const w of waitsFor(tree, spec)) if (!seen.has(w)) (seen.add(w), stack.push(w));
+  }
+  seen.delete(id);
+  return seen;
+}
+
+/** The facts written by the checks `id` waits for (the facts it can read). */
+export function writtenBefore(tree: Pick<Tree, 'needs' | 'parents' | 'byId'>, id: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const w of waitsForAll(tree, id)) for (const f of tree.byId.get(w)!.writes) out.set(f, [...(out.get(f) ?? []), w]);
+  return out;
 }

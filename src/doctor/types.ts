@@ -33,7 +33,11 @@ export interface CheckSpec {
   after: string[];
   /** Waited for when it runs anyway; --only does not pull it in. */
   afterIfRun: string[];
-  /** Any other keys of the check in the YAML (e.g. `required:` of env.required-keys). */
+  /** Named facts the check reads (checks.yaml `reads:`); a check it waits for must write each. */
+  reads: string[];
+  /** Named facts the check writes (checks.yaml `writes:`). */
+  writes: string[];
+  /** Any other keys of the check in the YAML (e.g. `styles:` of env.required-keys). */
   params: Record<string, unknown>;
 }
 
@@ -102,11 +106,16 @@ export interface Facts {
   /** Where the audit files ended just before doctor's authenticated request (target.fresh-token). */
   auditCheckpoint?: AuditCheckpoint;
   token?: MintedToken;
+  /** keys.token-kid: the fresh token's signing key is among the backend's keys (its JWKS or its PEMs). */
   tokenKidInBackendJwks?: boolean;
+  /** server.restart: the process listening on the target port, against the env file's mtime. */
+  serverProcess?: { pid: number; startedAtMs: number; startedBeforeEnvChange: boolean };
   target?: {
     url: string;
     /** Target Date header minus the local clock (ms). */
     offsetMs?: number;
+    /** What the probe (--probe, default /health) answered. */
+    probe?: { status: number };
     noToken?: HttpExchange;
     fresh?: HttpExchange & { token: MintedToken };
     /** The exchange that answered 500 (without or with a token). */

@@ -59,6 +59,9 @@ export function createRequestHandler(core: EmulatorCore, log?: (line: string) =>
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
     let note = '';
+    // Date on the emulator's clock: with --clock-offset a client (doctor's clerk.clock) must see
+    // the same skew the tokens' iat/exp carry, not Node's real-time default header.
+    res.setHeader('Date', new Date(core.nowMs()).toUTCString());
     res.on('finish', () => {
       // One line a request; never headers (the Authorization header carries the secret key).
       log?.(`${req.method} ${url.pathname} -> ${res.statusCode} (${(performance.now() - started).toFixed(1)} ms)${note}`);

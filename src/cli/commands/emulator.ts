@@ -162,11 +162,35 @@ function waitForSignal(): Promise<string> {
   });
 }
 
+/** Flags whose value may be a negative number ("--clock-offset -120"). */
+const SIGNED_FLAGS = new Set(['--clock-offset']);
+
+/**
+ * node:util parseArgs refuses "--clock-offset -120" as ambiguous (the value looks like an option);
+ * a negative number after a signed flag is its value, so join it as "--clock-offset=-120".
+ */
+export function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (SIGNED_FLAGS.has(argv[i]) && next !== undefined && /^-\d+(\.\d+)?$/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** The emulator command's flags and positionals, as parsed from argv. */
+export function parseEmulatorArgs(argv: string[]) {
+  return parseCommandArgs('emulator', joinNegativeValues(argv), OPTIONS, { allowPositionals: true });
+}
+
 const command: Command = {
   summary: 'start the bundled Clerk emulator (Backend API + JWKS) on 127.0.0.1',
   help,
   async run(ctx) {
-    const { values, positionals } = parseCommandArgs('emulator', ctx.argv, OPTIONS, { allowPositionals: true });
+    const { values, positionals } = parseEmulatorArgs(ctx.argv);
     const [sub, ...extra] = positionals;
     if (extra.length > 0 || (sub !== undefined && sub !== 'rotate' && sub !== 'fault')) {
       throw new HarnessError('USAGE', `emulator: unexpected argument "${sub !== 'rotate' && sub !== 'fault' ? sub : extra[0]}"`, { hint: 'run `clerk-harness emulator --help`' });

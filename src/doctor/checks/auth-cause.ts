@@ -1,26 +1,27 @@
 /**
- * auth.cause: why a fresh, genuine token was refused. Reads the answer the way a person would
- * (x-clerk-auth-reason, the body's message, matched against the verifier catalogue), then
- * sharpens it with what the other checks found (is the PEM stale or current? is the token's kid
- * in the backend's JWKS? how far off is the server's clock?). When the body hides the reason,
- * the same facts are used to infer it, and the evidence says so.
+ * auth.cause: why a fresh, genuine token was refused. The reasoning is data
+ * (diagnostics/auth-rules.yaml: ordered rules over named facts); this module only measures the
+ * facts the rules read - what the answer said (matched against messages.yaml), whether the token
+ * was fresh by this machine's clock, how far the target's and Clerk's clocks are apart, what the
+ * key checks and the server process check found - runs the rules, and words the evidence.
  */
 import { clockNotes, HTTP_DATE } from '../explain/explain.js';
 import { matchMessages, type MessageMatch } from '../explain/match.js';
 import { responseMessages } from '../explain/parse-input.js';
+import { fill } from '../data.js';
 import { where } from '../lib/env-file.js';
 import { bodyLine, describeOffset } from '../lib/http.js';
+import { evaluateRules, type FactValue, type RuleSet } from '../lib/rules.js';
 import { span } from '../lib/time.js';
 import type { CheckModule, CheckOutput, Facts, Vars } from '../types.js';
 import { AUDIENCE_KEYS } from './env-audience.js';
 import { firstValue } from './env-values.js';
 import { frontendJwksUrl } from './keys-jwks.js';
 
-/** Verdicts of auth.cause that carry their own cause (the rest go through `matched`). */
-const DIRECT = new Set(['aud-required', 'aud-unexpected', 'email-required', 'expired', 'iat-future', 'nbf-future', 'kid-mismatch', 'issuer-mismatch', 'azp-rejected', 'token-type-mismatch', 'verifier-key-missing']);
+type Fresh = NonNullable<NonNullable<Facts['target']>['fresh']>;
 
-/** The server's clock minus ours (ms), from "Current date: ..." in a Clerk message, else the Date header. */
-function serverOffsetMs(messages: string[], sentAt: number, facts: Readonly<Facts>): number | undefined {
+/** The target's clock minus ours (ms): "Current date: ..." in a Clerk message, else its Date header. */
+function targetOffsetMs(messages: string[], sentAt: number, facts: Readonly<Facts>): number | undefined {
   for (const m of messages) {
     const hit = new RegExp(`Current date: (${HTTP_DATE})`).exec(m);
     if (hit && !Number.isNaN(Date.parse(hit[1]))) return Date.parse(hit[1]) + 500 - sentAt;
@@ -28,75 +29,87 @@ function serverOffsetMs(messages: string[], sentAt: number, facts: Readonly<Fact
   return facts.target?.offsetMs;
 }
 
-function signatureOutcome(facts: Readonly<Facts>, evidence: string[]): string {
-  if (facts.pemMatch?.matched === false) {
-    const stale = facts.pemMatch.stale ?? [];
-    evidence.push(`the env file's ${stale.join(' and ') || 'PEM'} matches no live key (keys.pem-matches-jwks)`);
-    return 'pem-stale';
-  }
-  if (facts.pemMatch?.matched === true) {
-    const names = (facts.pems ?? []).map((p) => p.key).join(' and ');
-    evidence.push(`the env file's ${names || 'PEM'} ${names.includes(' and ') ? 'are' : 'is'} the live key, yet the server rejects the signature: the running process holds an older key`);
-    return 'server-old-key';
-  }
-  if (facts.tokenKidInBackendJwks === false) {
-    evidence.push("the token's kid is not in the backend's JWKS (keys.token-kid)");
-    return 'wrong-instance';
-  }
-  return 'signature';
+const tri = (v: boolean | undefined): FactValue => (v === undefined ? 'unknown' : v);
+
+interface Measured {
+  values: Record<string, FactValue>;
+  vars: Vars;
 }
 
-/** When the answer names no reason: what the other checks point at, strongest first. */
-function inferred(facts: Readonly<Facts>, offsetMs: number | undefined, evidence: string[]): string | undefined {
-  if (facts.pemMatch?.matched === false) return signatureOutcome(facts, evidence);
-  if (facts.tokenKidInBackendJwks === false) {
-    evidence.push("inferred: the token's kid is not in the backend's JWKS");
-    return 'kid-mismatch';
-  }
-  const aud = facts.env && firstValue(facts.env, AUDIENCE_KEYS);
-  if (aud && facts.env) {
-    evidence.push(`inferred: ${where(facts.env, aud.key)} ${aud.key} is set and the token has no aud`);
-    return 'aud-required';
-  }
-  if (offsetMs !== undefined && offsetMs < -5000) {
-    evidence.push(`inferred: the server clock is ${describeOffset(offsetMs).skew} behind, so the token's nbf/iat look in the future`);
-    return 'nbf-future';
-  }
-  return undefined;
+/**
+ * The value of every fact auth-rules.yaml declares, and the vars its evidence lines use. Each
+ * entry says how the named fact is measured; test/doctor-rules.test.ts keeps the names in step
+ * with the rules file.
+ */
+export function measureFacts(facts: Readonly<Facts>, fresh: Fresh, primary: MessageMatch | undefined, messages: string[], rules: RuleSet): Measured {
+  const limitMs = (rules.settings.clock_limit_s ?? 5) * 1000;
+  const freshWithinMs = (rules.settings.fresh_within_s ?? 10) * 1000;
+  const verifier = targetOffsetMs(messages, fresh.sentAt, facts);
+  const issuer = facts.clerkOffsetMs;
+  // Target minus issuer; either clock unmeasured counts as this machine's.
+  const apart = verifier === undefined && issuer === undefined ? undefined : (verifier ?? 0) - (issuer ?? 0);
+  const mintedAgoMs = fresh.sentAt - fresh.token.receivedAt;
+  const env = facts.env;
+  const aud = env ? firstValue(env, AUDIENCE_KEYS) : undefined;
+  const proc = facts.serverProcess;
+  const values: Record<string, FactValue> = {
+    answer: primary?.cause ?? 'none',
+    'token-fresh': mintedAgoMs >= 0 && mintedAgoMs <= freshWithinMs,
+    'verifier-ahead-of-issuer': apart === undefined ? 'unknown' : apart > limitMs,
+    'verifier-behind-issuer': apart === undefined ? 'unknown' : apart < -limitMs,
+    'pem-live': tri(facts.pemMatch?.matched),
+    'token-key-in-backend': tri(facts.tokenKidInBackendJwks),
+    'process-older-than-env': tri(proc?.startedBeforeEnvChange),
+    'audience-set': aud !== undefined,
+  };
+  const stale = facts.pemMatch?.stale ?? [];
+  const pemNames = (facts.pems ?? []).map((p) => p.key).join(' and ');
+  const vars: Vars = {
+    mintedAgo: span(Math.max(0, mintedAgoMs)),
+    skew: apart === undefined ? undefined : describeOffset(apart).skew,
+    stale: stale.join(' and ') || 'PEM',
+    pemNames: pemNames || 'PEM',
+    kid: String(fresh.token.header.kid ?? '(none)'),
+    pid: proc?.pid,
+    audienceKey: aud?.key,
+    audienceAt: aud && env ? where(env, aud.key) : undefined,
+  };
+  return { values, vars };
 }
 
 export const authCause: CheckModule = {
   id: 'auth.cause',
   async run(ctx, facts) {
     const fresh = facts.target!.fresh!;
+    const rules = ctx.diagnostics.authRules;
     const messages = responseMessages(fresh.body, fresh.headers);
     const matches: MessageMatch[] = matchMessages(ctx.diagnostics.catalogue, { messages, status: fresh.status, reason: fresh.headers['x-clerk-auth-reason'] });
+    const primary = matches[0];
     const claims = fresh.token.claims;
     const iat = typeof claims.iat === 'number' ? claims.iat : undefined;
     const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
-    const offsetMs = serverOffsetMs(messages, fresh.sentAt, facts);
+    const { values, vars: ruleVars } = measureFacts(facts, fresh, primary, messages, rules);
+
     // The exchange itself is shown under target.fresh-token; here only what it means.
-    const evidence: string[] = [];
-    if (iat !== undefined) evidence.push(`token age at arrival: ${span(fresh.sentAt - iat * 1000)}${exp !== undefined && iat !== undefined ? ` (lifetime ${exp - iat} s)` : ''}`);
-    if (offsetMs !== undefined && Math.abs(offsetMs) > 2500) {
-      const { skew, direction } = describeOffset(offsetMs);
+    const evidence: string[] = [`minted ${ruleVars.mintedAgo} before the request (this machine's clock)${iat !== undefined ? `; by its iat ${span(fresh.sentAt - iat * 1000)} old` : ''}${exp !== undefined && iat !== undefined ? ` (lifetime ${exp - iat} s)` : ''}`];
+    const verifier = targetOffsetMs(messages, fresh.sentAt, facts);
+    if (verifier !== undefined && Math.abs(verifier) > 2500) {
+      const { skew, direction } = describeOffset(verifier);
       evidence.push(`server clock: ${skew} ${direction} this machine's`);
     }
-    const primary = matches[0];
-    let outcome: string | undefined;
-    let cause: string | undefined;
+    if (facts.clerkOffsetMs !== undefined && Math.abs(facts.clerkOffsetMs) > 2500) {
+      const { skew, direction } = describeOffset(facts.clerkOffsetMs);
+      evidence.push(`Clerk's clock (the issuer's): ${skew} ${direction} this machine's`);
+    }
     if (primary) {
       evidence.push(`said by ${primary.verifiers.join(', ')}: ${primary.matched.join(' | ')}`);
       for (const n of [...primary.notes, ...clockNotes(messages)]) evidence.push(n);
-      if (DIRECT.has(primary.cause)) outcome = primary.cause;
-      else if (primary.cause === 'signature-invalid') outcome = signatureOutcome(facts, evidence);
-      else if (['cause-hidden', 'missing-authorization', 'forbid-missing-header', 'rejected-unknown'].includes(primary.cause)) {
-        outcome = inferred(facts, offsetMs, evidence) ?? 'cause-hidden';
-      } else {
-        outcome = 'matched';
-        cause = primary.cause;
-      }
-    } else outcome = inferred(facts, offsetMs, evidence) ?? 'unknown';
+    }
+    const decided = evaluateRules(rules, values);
+    if (!decided) throw new Error('diagnostics/auth-rules.yaml: no rule holds (the last rule should have no `when`)');
+    const { outcome, rule } = decided;
+    for (const line of rule.evidence) evidence.push(fill(line, ruleVars, ctx.diagnostics.varDefaults));
+    evidence.push(`rule ${rule.id} (diagnostics/auth-rules.yaml)`);
 
     if (outcome === 'email-required' && claims.email === undefined) evidence.push('the token has no email claim (session tokens carry none unless customised)');
     if (outcome === 'aud-required' && claims.aud === undefined) evidence.push('the token has no aud claim (normal for session tokens)');
@@ -110,9 +123,10 @@ export const authCause: CheckModule = {
     }
     const said = primary ? primary.matched[primary.matched.length - 1] : bodyLine(fresh.body, 120) || '(empty body)';
     const vars: Vars = {
-      evidence: `fresh token (${iat !== undefined ? span(fresh.sentAt - iat * 1000) : '?'} old) got ${fresh.status}: ${said}`,
+      evidence: `fresh token (minted ${ruleVars.mintedAgo} before) got ${fresh.status}: ${said}`,
       status: fresh.status,
       iss: String(claims.iss ?? ''),
+      skew: ruleVars.skew,
     };
     if (facts.env) {
       vars.envFile = facts.env.display;
@@ -122,7 +136,7 @@ export const authCause: CheckModule = {
     if (stale?.length) vars.key = stale.join(' and ');
     else if (facts.pems?.length) vars.key = facts.pems.map((p) => p.key).join(' and ');
     const out: CheckOutput = { outcome, vars, evidence };
-    if (cause) out.cause = cause;
+    if (outcome === 'matched' && primary) out.cause = primary.cause;
     // The stale-key fix carries the live key to paste; keys.pem-matches-jwks built it.
     if (outcome === 'pem-stale' && facts.pemMatch?.fix) out.fix = facts.pemMatch.fix;
     return out;

@@ -6,11 +6,12 @@
 import { describeOffset } from '../lib/http.js';
 import type { CheckContext, CheckModule, CheckOutput } from '../types.js';
 
-function verdictFor(ctx: CheckContext, offsetMs: number): CheckOutput {
+/** `offsetMs`: the Date header minus the local clock. `speaksOfLocal`: the verdict's subject is this machine's clock. */
+function verdictFor(ctx: CheckContext, offsetMs: number, speaksOfLocal = false): CheckOutput {
   const rules = (ctx.spec.params.rules ?? {}) as { in_sync_within_s?: number; fail_beyond_s?: number };
   const within = (rules.in_sync_within_s ?? 2.5) * 1000;
   const failBeyond = (rules.fail_beyond_s ?? 5) * 1000;
-  const { skew, direction } = describeOffset(offsetMs);
+  const { skew, direction } = describeOffset(speaksOfLocal ? -offsetMs : offsetMs);
   const abs = Math.abs(offsetMs);
   const outcome = abs <= within ? 'in-sync' : abs <= failBeyond ? 'skewed' : 'far';
   return { outcome, vars: { skew, direction }, evidence: [`Date header vs local clock: ${offsetMs >= 0 ? '+' : '-'}${skew} (header resolution 1 s)`] };
@@ -20,7 +21,9 @@ export const clerkClock: CheckModule = {
   id: 'clerk.clock',
   async run(ctx, facts) {
     if (facts.clerkOffsetMs === undefined) return { outcome: 'in-sync', vars: { skew: 'an unknown amount (no Date header)' } };
-    return verdictFor(ctx, facts.clerkOffsetMs);
+    // The verdict speaks of this machine's clock against Clerk's ("local clock is 2 min ahead of
+    // Clerk's"): the offset measured is Clerk's minus ours, so the direction turns round.
+    return verdictFor(ctx, facts.clerkOffsetMs, true);
   },
 };
 

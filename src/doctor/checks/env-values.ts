@@ -3,7 +3,9 @@
  */
 import { valueProblem } from '../../config/placeholders.js';
 import { where } from '../lib/env-file.js';
+import { bodyLine } from '../lib/http.js';
 import type { CheckModule, Facts } from '../types.js';
+import { missingVariable } from './server.js';
 
 export function backendEnv(facts: Readonly<Facts>): NonNullable<Facts['env']> {
   if (!facts.env) throw new Error('env facts missing: env.file must run first');
@@ -33,17 +35,62 @@ export function unusableValue(env: NonNullable<Facts['env']>, keys: string[]): {
   return undefined;
 }
 
+interface Style {
+  id: string;
+  name: string;
+  whenAny: string[];
+  requiresAny: string[];
+}
+
+function stylesOf(params: Record<string, unknown>): Style[] {
+  const raw = (params.styles ?? []) as Array<Record<string, unknown>>;
+  return raw.map((r) => ({ id: String(r.id), name: String(r.name ?? r.id), whenAny: (r.when_any ?? []) as string[], requiresAny: (r.requires_any ?? []) as string[] }));
+}
+
+const isSet = (env: NonNullable<Facts['env']>, k: string) => !!env.values[k] && env.values[k].value.trim() !== '';
+
+/**
+ * What the backend reads depends on how it verifies, which its env file (and the target's
+ * answers) tell: the first style of checks.yaml whose `when_any` key is set. A variable the
+ * server itself names as missing (a 500 body) is required whatever the style. The harness's own
+ * CLERK_SECRET_KEY, used to mint, is clerk.config's: a PEM-only backend does not need one.
+ */
 export const envRequiredKeys: CheckModule = {
   id: 'env.required-keys',
   async run(ctx, facts) {
     const env = backendEnv(facts);
-    const required = (ctx.spec.params.required as string[] | undefined) ?? ['CLERK_SECRET_KEY'];
-    const missing = required.filter((k) => !env.values[k] || env.values[k].value.trim() === '');
-    if (missing.length === 0) return { outcome: 'complete', vars: { keys: required.join(', ') } };
+    const styles = stylesOf(ctx.spec.params);
+    const style = styles.find((s) => s.whenAny.some((k) => isSet(env, k)));
+    const answer = facts.target?.failed500;
+    const named = answer ? missingVariable(answer.body) : undefined;
+    const details = [`the harness's own CLERK_SECRET_KEY (to mint test tokens) is checked by clerk.config, not here`];
+    if (named && !isSet(env, named)) {
+      return {
+        outcome: 'missing',
+        vars: { key: named, envFile: env.display, reason: `the server answered ${answer!.status} naming it` },
+        evidence: [env.values[named] ? `${where(env, named)} ${named} is empty` : `${named} is not in ${env.display}`, `the server said: ${bodyLine(answer!.body, 200)}`],
+      };
+    }
+    if (!style) {
+      return {
+        outcome: 'no-key-source',
+        vars: { envFile: env.display },
+        evidence: [
+          ...[...new Set(styles.flatMap((s) => s.requiresAny))].filter((k) => env.values[k]).map((k) => `${where(env, k)} ${k} is empty`),
+          ...styles.map((s) => `${s.name}: reads ${s.requiresAny.join(' or ')}`),
+        ],
+      };
+    }
+    const present = style.requiresAny.filter((k) => isSet(env, k));
+    if (present.length === 0) {
+      const key = style.requiresAny[0];
+      return { outcome: 'missing', vars: { key, envFile: env.display, reason: `a backend verifying by ${style.name} reads it` }, evidence: [`${key} is not in ${env.display}`] };
+    }
+    const keys = [...present, ...(named ? [named] : [])].filter((k, i, a) => a.indexOf(k) === i);
     return {
-      outcome: 'missing',
-      vars: { key: missing[0], envFile: env.display },
-      evidence: missing.map((k) => (env.values[k] ? `${where(env, k)} ${k} is empty` : `${k} is not in ${env.display}`)),
+      outcome: 'complete',
+      vars: { keys: keys.join(', '), style: style.name },
+      details: [...keys.map((k) => `${where(env, k)} ${k}`), ...details],
     };
   },
 };

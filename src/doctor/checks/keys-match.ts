@@ -70,19 +70,39 @@ export const keysPemMatchesJwks: CheckModule = {
   },
 };
 
+/**
+ * The backend's keys are its live JWKS (by kid) and the PEMs of its env file (by modulus, against
+ * the token's signing key from the harness's JWKS): a networkless PyJWT backend has no JWKS at all.
+ */
 export const keysTokenKid: CheckModule = {
   id: 'keys.token-kid',
   async run(_ctx, facts) {
     const token = facts.token!;
-    const live = facts.backendJwks!.keys;
+    const live = facts.backendJwks?.keys;
+    const pems = facts.pems ?? [];
     const kid = typeof token.header.kid === 'string' ? token.header.kid : undefined;
-    const kids = live.map((k) => k.kid).join(', ');
     if (!kid) return { outcome: 'no-kid', evidence: [`token header: ${JSON.stringify(token.header)}`], facts: { tokenKidInBackendJwks: false } };
-    if (live.some((k) => k.kid === kid)) return { outcome: 'present', vars: { kid }, facts: { tokenKidInBackendJwks: true } };
+    const signing = facts.harnessJwks?.find((k) => k.kid === kid);
+    const comparablePems = signing ? pems : [];
+    if (!live && comparablePems.length === 0) return { outcome: 'unknown' };
+    const inJwks = live?.some((k) => k.kid === kid) ?? false;
+    const inPem = comparablePems.filter((p) => sameKey(p.jwk, signing!));
+    const kids = [
+      ...(live ? [`JWKS ${live.map((k) => k.kid).join(', ') || '(empty)'}`] : []),
+      ...comparablePems.map((p) => `${p.key} ${fingerprint(p.jwk)}`),
+    ].join('; ');
+    if (inJwks || inPem.length) {
+      const whereFound = [inJwks && 'its JWKS', ...inPem.map((p) => p.key)].filter(Boolean).join(', ');
+      return { outcome: 'present', vars: { kid, where: whereFound }, facts: { tokenKidInBackendJwks: true } };
+    }
     return {
       outcome: 'absent',
       vars: { kid, kids },
-      evidence: [`token iss ${String(token.claims.iss)}, kid ${kid}`, `backend's JWKS (${facts.backendJwks!.sources.join(', ')}): ${kids}`],
+      evidence: [
+        `token iss ${String(token.claims.iss)}, kid ${kid}${signing ? `, signing key ${fingerprint(signing)}` : ''}`,
+        ...(live ? [`backend's JWKS (${facts.backendJwks!.sources.join(', ')}): ${live.map((k) => k.kid).join(', ')}`] : []),
+        ...comparablePems.map((p) => `backend's ${p.key}: ${fingerprint(p.jwk)} - not the key that signed the token`),
+      ],
       facts: { tokenKidInBackendJwks: false },
     };
   },

@@ -6,7 +6,7 @@
  */
 import { where } from '../lib/env-file.js';
 import { bodyLine } from '../lib/http.js';
-import { PEM_KEYS } from '../lib/pem.js';
+import { PEM_KEYS, PEM_READERS } from '../lib/pem.js';
 import { findListeningProcess } from '../lib/proc.js';
 import { span, when } from '../lib/time.js';
 import type { CheckModule } from '../types.js';
@@ -21,6 +21,9 @@ export function missingVariable(body: string): string | undefined {
   return undefined;
 }
 
+/** "Publishable key not valid" (@clerk/shared parsePublishableKey): the key is set but malformed, not missing. */
+const KEY_INVALID = /Publishable key not valid|invalid publishable key|Secret key (is )?(not valid|invalid)/i;
+
 export const serverEnvLoaded: CheckModule = {
   id: 'server.env-loaded',
   async run(_ctx, facts) {
@@ -28,20 +31,32 @@ export const serverEnvLoaded: CheckModule = {
     if (!ex) throw new Error('no 500 exchange in the facts');
     const body = bodyLine(ex.body);
     const env = facts.env;
-    const key = missingVariable(ex.body);
     const evidence = exchangeEvidence(ex);
+    if (KEY_INVALID.test(ex.body)) {
+      const key = /secret key/i.test(KEY_INVALID.exec(ex.body)![0]) ? 'CLERK_SECRET_KEY' : 'CLERK_PUBLISHABLE_KEY';
+      const entry = env?.values[key];
+      if (env) evidence.push(entry?.value.trim() ? `${where(env, key)} ${key} is set (${entry.value.trim().length} characters): the server read a value, and it is not a valid key` : `${env.display} has no ${key}: the server's value comes from elsewhere (its environment, another file)`);
+      // The sentence itself, not the HTML page around it (Express's default error page).
+      const said = /(Publishable key not valid|invalid publishable key|Secret key (?:is )?(?:not valid|invalid))[^<\n]*/i.exec(ex.body)![0];
+      return { outcome: 'key-invalid', vars: { key, envFile: env?.display ?? 'the env file', body: bodyLine(said, 160) }, evidence };
+    }
+    const key = missingVariable(ex.body);
     if (key && env) {
-      // Backends read the PEM under either name; the one the file uses counts.
-      const aliases = PEM_KEYS.includes(key) ? PEM_KEYS : [key];
-      const present = aliases.find((k) => env.values[k]?.value.trim());
-      const entry = present ? env.values[present] : undefined;
-      if (present && entry) {
-        evidence.push(`${where(env, present)} ${present} is set (${entry.value.trim().length} characters)`);
+      const vars = { key, envFile: env.display, body };
+      const entry = env.values[key];
+      // Exactly the name the server gave: a backend reads one name, not its aliases.
+      if (entry?.value.trim()) {
+        evidence.push(`${where(env, key)} ${key} is set (${entry.value.trim().length} characters)`);
         evidence.push('so the server never read this file, or read it before the key was added');
-        return { outcome: 'env-has-key', vars: { key, envFile: env.display, body }, evidence };
+        return { outcome: 'env-has-key', vars, evidence };
+      }
+      const alias = (PEM_KEYS.includes(key) ? PEM_KEYS : []).find((k) => k !== key && env.values[k]?.value.trim());
+      if (alias) {
+        evidence.push(`${where(env, alias)} ${alias} is set, but the server asks for ${key}: ${PEM_READERS[key] ?? 'this server'} reads ${key}, ${PEM_READERS[alias] ?? 'other backends'} read ${alias}`);
+        return { outcome: 'other-name-only', vars: { ...vars, alias }, evidence };
       }
       evidence.push(`${env.display} has no ${key} either`);
-      return { outcome: 'key-not-in-file', vars: { key, envFile: env.display, body }, evidence };
+      return { outcome: 'key-not-in-file', vars, evidence };
     }
     if (/not configured|missing/i.test(ex.body)) return { outcome: 'not-configured', vars: { body, envFile: env?.display ?? 'the env file' }, evidence };
     return { outcome: 'other-500', vars: { status: ex.status, body }, evidence };
@@ -67,9 +82,13 @@ export const serverRestart: CheckModule = {
       ...found.processes.slice(1).map((p) => `also holding the port: pid ${p.pid} started ${when(p.startedAtMs, now)}`),
     ];
     // 50 ms of slack for the 10 ms tick resolution of the start time.
-    if (env.mtimeMs > proc.startedAtMs + 50) {
-      return { outcome: 'started-before-change', vars: { ...vars, delta: span(env.mtimeMs - proc.startedAtMs) }, evidence };
+    const startedBeforeEnvChange = env.mtimeMs > proc.startedAtMs + 50;
+    const fact = { serverProcess: { pid: proc.pid, startedAtMs: proc.startedAtMs, startedBeforeEnvChange } };
+    if (startedBeforeEnvChange) {
+      // After a 500 the old process is the cause; after a 401 a fact for auth.cause's rules.
+      const outcome = facts.target?.failed500 ? 'started-before-change' : 'changed-since-start';
+      return { outcome, vars: { ...vars, delta: span(env.mtimeMs - proc.startedAtMs) }, evidence, facts: fact };
     }
-    return { outcome: 'started-after-change', vars, details: evidence };
+    return { outcome: 'started-after-change', vars, details: evidence, facts: fact };
   },
 };

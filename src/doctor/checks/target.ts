@@ -4,7 +4,7 @@
  */
 import { bodyLine, dateOffsetMs, httpExchange, type HttpOutcome } from '../lib/http.js';
 import { span } from '../lib/time.js';
-import type { CheckContext, CheckModule, CheckOutput, HttpExchange } from '../types.js';
+import type { CheckContext, CheckModule, CheckOutput, Facts, HttpExchange } from '../types.js';
 import { auditCheckpointFor } from './audit.js';
 
 const NOT_CONFIGURED = /not configured|missing (CLERK_|the )|Missing Clerk Secret Key|Failed to resolve JWK|secret key/i;
@@ -50,7 +50,7 @@ export const targetReachable: CheckModule = {
       };
     }
     const ex = res.exchange;
-    const target = { url: ctx.options.target!, offsetMs: dateOffsetMs(ex) };
+    const target = { url: ctx.options.target!, offsetMs: dateOffsetMs(ex), probe: { status: ex.status } };
     const outcome = ex.status >= 200 && ex.status < 300 ? 'ok' : 'probe-status';
     return { outcome, vars: { url, status: ex.status }, evidence: exchangeEvidence(ex), details: [`answered in ${span(ex.receivedAt - ex.sentAt)}`], facts: { target } };
   },
@@ -61,11 +61,26 @@ function transportFailure(res: Extract<HttpOutcome, { ok: false }>, ctx: CheckCo
   return { outcome: 'server-error', vars: { endpoint: endpointLabel(ctx), status: res.kind, body: res.error }, evidence: [res.error] };
 }
 
-function redirectOrMissing(ex: HttpExchange, ctx: CheckContext): CheckOutput | undefined {
+/**
+ * A 404/405 on the protected route: the route is not there. With the probe answering 404 too the
+ * port most likely belongs to another service (or a base path is missing); a 405 names the method.
+ */
+function notFoundEvidence(ex: HttpExchange, ctx: CheckContext, facts: Readonly<Facts>): { evidence: string[]; probeToo: string } {
+  const evidence = exchangeEvidence(ex);
+  const probe = facts.target?.probe;
+  const probeToo = probe && probe.status === 404 ? ` (and ${ctx.options.probe} answered 404 too)` : '';
+  if (ex.status === 405) evidence.push(`405: the path exists but not for ${ctx.options.endpoint.method}${ex.headers.allow ? ` (allowed: ${ex.headers.allow})` : ''} - the wrong method`);
+  else if (probeToo) evidence.push(`${ctx.options.probe} and ${ctx.options.endpoint.path} both answer 404: likely the wrong port (another service) or a base path missing from --target`);
+  else evidence.push(`${ctx.options.endpoint.path} answers 404 while the server is up: the wrong base path or route, or another service on this port`);
+  return { evidence, probeToo };
+}
+
+function redirectOrMissing(ex: HttpExchange, ctx: CheckContext, facts: Readonly<Facts>): CheckOutput | undefined {
   const vars = { endpoint: endpointLabel(ctx), status: ex.status, body: bodyLine(ex.body), location: ex.headers.location ?? '(no Location)' };
   if (ex.status >= 300 && ex.status < 400) return { outcome: 'redirect', vars, evidence: exchangeEvidence(ex) };
   if (ex.status === 404 || ex.status === 405) {
-    return { outcome: 'not-found', vars, evidence: exchangeEvidence(ex), fix: `pass --endpoint "METHOD /path" with a route that requires a token (tried ${endpointLabel(ctx)})` };
+    const { evidence, probeToo } = notFoundEvidence(ex, ctx, facts);
+    return { outcome: 'not-found', vars: { ...vars, probeToo }, evidence };
   }
   return undefined;
 }
@@ -79,12 +94,12 @@ function forbidEvidence(ex: HttpExchange): string[] {
 
 export const targetNoToken: CheckModule = {
   id: 'target.no-token',
-  async run(ctx) {
+  async run(ctx, facts) {
     const res = await callEndpoint(ctx);
     if (!res.ok) return transportFailure(res, ctx);
     const ex = res.exchange;
     const vars = { endpoint: endpointLabel(ctx), status: ex.status, body: bodyLine(ex.body) };
-    const other = redirectOrMissing(ex, ctx);
+    const other = redirectOrMissing(ex, ctx, facts);
     if (other) return other;
     if (ex.status === 401) return { outcome: 'rejected-401', vars, details: exchangeEvidence(ex), facts: { target: { url: ctx.options.target!, noToken: ex } } };
     if (ex.status === 403) return { outcome: 'rejected-403', vars, evidence: forbidEvidence(ex), facts: { target: { url: ctx.options.target!, noToken: ex } } };
@@ -99,7 +114,7 @@ export const targetNoToken: CheckModule = {
 
 export const targetFreshToken: CheckModule = {
   id: 'target.fresh-token',
-  async run(ctx) {
+  async run(ctx, known) {
     const source = await ctx.tokenSource();
     const token = await source.mint();
     // Where the audit files end right before the request: audit.entries then judges only what
@@ -108,12 +123,12 @@ export const targetFreshToken: CheckModule = {
     const res = await callEndpoint(ctx, `Bearer ${token.token}`);
     if (!res.ok) return transportFailure(res, ctx);
     const ex = res.exchange;
-    const iat = typeof token.claims.iat === 'number' ? token.claims.iat : undefined;
-    const age = iat !== undefined ? span(ex.sentAt - iat * 1000) : 'unknown age';
-    const vars = { endpoint: endpointLabel(ctx), status: ex.status, body: bodyLine(ex.body), age };
+    // Fresh by this machine's clock: when the harness got it, not its iat (the issuer's clock).
+    const minted = span(Math.max(0, ex.sentAt - token.receivedAt));
+    const vars = { endpoint: endpointLabel(ctx), status: ex.status, body: bodyLine(ex.body), minted };
     const fresh = { ...ex, token };
     const facts = { target: { url: ctx.options.target!, fresh }, auditCheckpoint };
-    const other = redirectOrMissing(ex, ctx);
+    const other = redirectOrMissing(ex, ctx, known);
     if (other) return { ...other, facts };
     if (ex.status >= 200 && ex.status < 300) return { outcome: 'accepted', vars, details: exchangeEvidence(ex), facts };
     if (ex.status >= 500) {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pythonAvailable, startExpressBackend, startFastapiBackend, type RunningBackend } from './conformance/backends.js';
 import { envText, runDoctorCli, startWorld, type World } from './doctor-e2e-helpers.js';
+import { writeSuite } from './conformance-helpers.js';
 
 let world: World;
 beforeAll(async () => {
@@ -77,6 +78,34 @@ describe.skipIf(!py.ok)(`doctor on the FastAPI + PyJWT backend${py.ok ? '' : ` â
       const run = await doctorOn(backend, backend.envFile!);
       expect(run.code, failed(run)).toBe(1);
       expect(firstCause(run), failed(run)).toBe(cause);
+    } finally {
+      await backend.stop();
+    }
+  }, 60_000);
+});
+
+describe.skipIf(!py.ok)('doctor --suite: the run suite\'s endpoint, body and audit settings', () => {
+  const suiteFor = (backend: RunningBackend) =>
+    writeSuite({ auditDir: backend.auditDir, extraYaml: '  success: [{ event: job_created }]\n  failure: [{ event: { pattern: "^auth_" } }]\n' });
+
+  it('correct backend judged through the suite: exit 0', async () => {
+    const backend = await startFastapiBackend({ env: world.emulator.env() });
+    try {
+      const run = await runDoctorCli(world, ['--suite', suiteFor(backend), '--target', backend.url, '--env-file', backend.envFile!]);
+      expect(run.code, failed(run)).toBe(0);
+      const entries = (run.report as unknown as { checks: Array<{ id: string; status: string }> }).checks.find((c) => c.id === 'audit.entries');
+      expect(entries?.status).toBe('pass');
+    } finally {
+      await backend.stop();
+    }
+  }, 60_000);
+
+  it('wrong user_id in the suite\'s audit file: exit 1, first cause audit-unattributed', async () => {
+    const backend = await startFastapiBackend({ env: world.emulator.env(), faults: ['audit-wrong-user'] });
+    try {
+      const run = await runDoctorCli(world, ['--suite', suiteFor(backend), '--target', backend.url, '--env-file', backend.envFile!]);
+      expect(run.code, failed(run)).toBe(1);
+      expect(firstCause(run), failed(run)).toBe('audit-unattributed');
     } finally {
       await backend.stop();
     }

@@ -129,8 +129,13 @@ export interface DoctorOptions {
   envFile: string;
   target?: string;
   probe: string;
-  endpoint: { method: string; path: string };
+  endpoint: { method: string; path: string; body?: string; contentType?: string };
   auditDir: string;
+  /**
+   * The suite's audit settings (doctor --suite), judged exactly as `run` judges them; undefined =
+   * the documents' layout under auditDir with the bundled schema; false = the suite has no audit log.
+   */
+  audit?: { baseDir: string; pattern: string; schemaFile?: string; classifier: import('../audit/classify.js').AuditClassifierSpec } | false;
   timeoutMs: number;
   only?: string[];
 }

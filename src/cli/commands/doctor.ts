@@ -25,6 +25,9 @@ Options:
   --probe PATH        unauthenticated health path (default /health)
   --endpoint "M /p"   the protected route to try without and with a token (default "POST /jobs")
   --audit-dir DIR     audit log root, files at DIR/jobs/audit_YYYYMMDD.jsonl (default logs/audit)
+  --suite FILE        take the target, the protected endpoint (method, path, body) and the audit
+                      settings (path, schema, success/failure matcher) from a run suite, so doctor
+                      judges the API exactly as \`clerk-harness run --suite FILE\` does
   --only ID[,ID]      run only these checks or branches (env, keys, clerk, target, server, auth,
                       audit); their prerequisites run silently
   --timeout MS        per-request timeout (default 5000)
@@ -58,6 +61,20 @@ function parseEndpoint(value: string): { method: string; path: string } {
   const m = /^\s*(?:([A-Za-z]+)\s+)?(\/\S*)\s*$/.exec(value);
   if (!m) throw new HarnessError('USAGE', `doctor: --endpoint must look like "POST /jobs" or "/jobs", got "${value}"`);
   return { method: (m[1] ?? 'GET').toUpperCase(), path: m[2] };
+}
+
+/** What doctor takes from a run suite: its target, the first audited endpoint, its audit settings. */
+async function suiteSettings(file: string, ctx: CommandContext) {
+  const path = await import('node:path');
+  const { readFileSync } = await import('node:fs');
+  const { loadSuite } = await import('../../suite/load.js');
+  const suite = loadSuite(path.resolve(ctx.cwd, file), { cwd: ctx.cwd });
+  const e = suite.endpoints.find((x) => x.audited) ?? suite.endpoints[0]!;
+  return {
+    target: suite.baseUrl,
+    endpoint: { method: e.method, path: e.path, body: e.bodyFile ? readFileSync(e.bodyFile, 'utf8') : undefined, contentType: e.contentType },
+    audit: suite.audit ? { baseDir: suite.audit.baseDir, pattern: suite.audit.pathPattern, schemaFile: suite.audit.schemaFile, classifier: suite.audit.classifier } : (false as const),
+  };
 }
 
 function targetUrl(value: string | undefined, ctx: CommandContext): string | undefined {
@@ -110,6 +127,7 @@ const command: Command = {
       probe: { type: 'string' },
       endpoint: { type: 'string' },
       'audit-dir': { type: 'string' },
+      suite: { type: 'string' },
       only: { type: 'string', multiple: true },
       timeout: { type: 'string' },
       verbose: { type: 'boolean' },
@@ -126,6 +144,7 @@ const command: Command = {
       if (unknown.length) throw new HarnessError('USAGE', `doctor: --only ${unknown.join(', ')}: no such check or branch`, { hint: 'run `clerk-harness doctor --list` for the check ids' });
     }
     const probe = values.probe ?? '/health';
+    const fromSuite = values.suite ? await suiteSettings(values.suite, ctx) : undefined;
     const { runDoctor } = await import('../../doctor/run.js');
     const { renderReport } = await import('../../doctor/render.js');
     const report = await runDoctor({
@@ -134,10 +153,12 @@ const command: Command = {
       diagnostics,
       options: {
         envFile: values['env-file'] ?? '.env.local',
-        target: targetUrl(values.target, ctx),
+        target: targetUrl(values.target ?? fromSuite?.target, ctx),
         probe: probe.startsWith('/') ? probe : `/${probe}`,
-        endpoint: parseEndpoint(values.endpoint ?? 'POST /jobs'),
+        endpoint: values.endpoint ? parseEndpoint(values.endpoint) : fromSuite?.endpoint ?? parseEndpoint('POST /jobs'),
         auditDir: values['audit-dir'] ?? 'logs/audit',
+        // --audit-dir says where the documents' layout lives; without it the suite's audit settings hold.
+        audit: values['audit-dir'] === undefined ? fromSuite?.audit : undefined,
         timeoutMs: intFlag('doctor', 'timeout', values.timeout, 5000),
         only,
       },

@@ -18,6 +18,7 @@ import {
   type AuditFinding,
   type AuditLocation,
 } from '../../audit/index.js';
+import { createClassifier } from '../../audit/classify.js';
 import { displayPath } from '../lib/env-file.js';
 import type { CheckContext, CheckModule, CheckOutput, Facts } from '../types.js';
 
@@ -39,10 +40,24 @@ export function todaysAuditFile(root: string, nowMs: number): string {
   return auditPathFor({ baseDir: root, pattern: path.join('jobs', 'audit_{YYYYMMDD}.jsonl') }, new Date(nowMs));
 }
 
+/** The audit layout doctor judges: the suite's (doctor --suite) or the documents' under --audit-dir. */
+function locationOf(ctx: Pick<CheckContext, 'cwd' | 'options'>): AuditLocation {
+  const a = ctx.options.audit;
+  return a ? { baseDir: a.baseDir, pattern: a.pattern } : auditLocation(ctx.cwd, ctx.options.auditDir);
+}
+function todaysFile(ctx: Pick<CheckContext, 'cwd' | 'options'>, nowMs: number): string {
+  return auditPathFor(locationOf(ctx), new Date(nowMs));
+}
+/** The folder today's file lives in (what audit.dir looks for). */
+function auditFolder(ctx: Pick<CheckContext, 'cwd' | 'options'>, nowMs: number): string {
+  return ctx.options.audit ? path.dirname(todaysFile(ctx, nowMs)) : auditRoot(ctx.cwd, ctx.options.auditDir);
+}
+
 /** The checkpoint target.fresh-token takes before its request; undefined when the files cannot be looked at. */
 export async function auditCheckpointFor(ctx: Pick<CheckContext, 'cwd' | 'options' | 'now'>): Promise<AuditCheckpoint | undefined> {
   try {
-    return await auditCheckpoint(auditLocation(ctx.cwd, ctx.options.auditDir), { now: () => new Date(ctx.now()) });
+    if (ctx.options.audit === false) return undefined;
+    return await auditCheckpoint(locationOf(ctx), { now: () => new Date(ctx.now()) });
   } catch {
     return undefined; // unreadable audit files: audit.entries falls back to the tail and says why
   }
@@ -77,7 +92,8 @@ function acceptedFresh(facts: Readonly<Facts>): Fresh | undefined {
 export const auditDir: CheckModule = {
   id: 'audit.dir',
   async run(ctx, facts) {
-    const root = auditRoot(ctx.cwd, ctx.options.auditDir);
+    if (ctx.options.audit === false) return { outcome: 'not-audited', vars: { dir: 'none' } };
+    const root = auditFolder(ctx, ctx.now());
     const dir = displayPath(root, ctx.cwd);
     const info = await stat(root).catch(() => undefined);
     if (info?.isDirectory()) return { outcome: 'present', vars: { dir } };
@@ -93,7 +109,7 @@ export const auditDir: CheckModule = {
 export const auditToday: CheckModule = {
   id: 'audit.today',
   async run(ctx, facts) {
-    const file = todaysAuditFile(auditRoot(ctx.cwd, ctx.options.auditDir), ctx.now());
+    const file = todaysFile(ctx, ctx.now());
     const shown = displayPath(file, ctx.cwd);
     const info = await stat(file).catch(() => undefined);
     if (info?.isFile()) return { outcome: 'present', vars: { file: shown, size: `${info.size} bytes` } };
@@ -134,6 +150,7 @@ async function judgeAppended(
       requestStart: fresh.sentAt + offsetMs,
       requestEnd: fresh.receivedAt + offsetMs,
       toleranceMs: 3000,
+      classify: createClassifier(ctx.options.audit ? ctx.options.audit.classifier : {}),
     },
     validator,
   );
@@ -158,11 +175,11 @@ async function judgeAppended(
 export const auditEntries: CheckModule = {
   id: 'audit.entries',
   async run(ctx, facts) {
-    const file = todaysAuditFile(auditRoot(ctx.cwd, ctx.options.auditDir), ctx.now());
+    const file = todaysFile(ctx, ctx.now());
     const shown = displayPath(file, ctx.cwd);
     let validator;
     try {
-      validator = await loadAuditValidator({ cwd: ctx.cwd });
+      validator = await loadAuditValidator({ cwd: ctx.cwd, schemaPath: ctx.options.audit ? ctx.options.audit.schemaFile : undefined });
     } catch (err) {
       return { outcome: 'no-schema', vars: { detail: (err as Error).message } };
     }

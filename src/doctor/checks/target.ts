@@ -18,12 +18,12 @@ function endpointLabel(ctx: CheckContext): string {
 }
 
 async function callEndpoint(ctx: CheckContext, authorization?: string): Promise<HttpOutcome> {
-  const { method, path } = ctx.options.endpoint;
-  const hasBody = !['GET', 'HEAD', 'DELETE'].includes(method);
+  const { method, path, body, contentType } = ctx.options.endpoint;
+  const hasBody = body !== undefined || !['GET', 'HEAD', 'DELETE'].includes(method);
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (hasBody) headers['content-type'] = 'application/json';
+  if (hasBody) headers['content-type'] = contentType ?? 'application/json';
   if (authorization) headers.authorization = authorization;
-  return httpExchange({ method, url: joinTarget(ctx.options.target!, path), headers, body: hasBody ? '{}' : undefined, timeoutMs: ctx.options.timeoutMs, now: ctx.now });
+  return httpExchange({ method, url: joinTarget(ctx.options.target!, path), headers, body: hasBody ? (body ?? '{}') : undefined, timeoutMs: ctx.options.timeoutMs, now: ctx.now });
 }
 
 /** Evidence lines of an exchange: status, the reason headers, the body. */

@@ -91,7 +91,7 @@ describe('building cases', () => {
   });
 
   it('builds every case with full capabilities and never puts a token in its description', async () => {
-    const ctx = localContext(inst, { attackerJwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json' });
+    const ctx = localContext(inst, { attackerJwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', authorizedParty: 'https://app.example.com' });
     for (const c of CATALOGUE) {
       const auth = request(await c.build(ctx));
       expect(auth.describe.length, c.id).toBeGreaterThan(5);
@@ -108,7 +108,7 @@ describe('building cases', () => {
       if (auth.kind === 'skip') skipped[c.id] = auth.reason;
     }
     expect(Object.keys(skipped).sort()).toEqual(
-      ['expired-token', 'hs256-public-key-confusion', 'iat-ahead-within-leeway', 'exp-just-passed-within-leeway', 'iat-in-future', 'jku-attacker-jwks', 'missing-exp', 'missing-sub', 'nbf-in-future', 'template-token', 'wrong-issuer'].sort(),
+      ['azp-foreign', 'azp-missing', 'expired-token', 'hs256-public-key-confusion', 'iat-ahead-within-leeway', 'exp-just-passed-within-leeway', 'iat-in-future', 'jku-attacker-jwks', 'missing-exp', 'missing-sub', 'nbf-in-future', 'template-token', 'wrong-issuer'].sort(),
     );
     expect(skipped['missing-exp']).toBe(NEED_REASONS['trusted-signer']);
     expect(skipped['missing-exp']).toContain('run against the emulator');

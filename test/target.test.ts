@@ -43,7 +43,8 @@ describe('the correct reference target', () => {
   it('gives every case its expected outcome, audits exactly the accepted ones, and never fetches jku', async () => {
     await withTarget({}, async (target) => {
       const wrong: string[] = [];
-      for (const c of CATALOGUE) {
+      // The azp cases run only for suites naming an authorized_party; the reference target checks none.
+      for (const c of CATALOGUE.filter((x) => !x.tags.includes('azp'))) {
         const before = (await auditLines(target)).length;
         const r = await run(target, c.id);
         const outcome = outcomeOf(c, r.status);

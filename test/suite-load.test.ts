@@ -31,6 +31,14 @@ describe('loadSuite', () => {
     expect(s.audit && s.audit.pathPattern).toBe('logs/audit/jobs/audit_{YYYYMMDD}.jsonl');
   });
 
+  it('refuses paths that leave the target (//host/x) and headers that inject CR/LF, with file and line', () => {
+    const f = suiteFile('evil.yaml', 'name: x\nendpoints:\n  - method: POST\n    path: //evil.example:9999/x\n');
+    const e = errorOf(() => loadSuite(f));
+    expect(e.message).toMatch(/evil\.yaml:4: endpoints\[0\]\.path must be a path on the target starting with a single \//);
+    const h = suiteFile('crlf.yaml', 'name: x\nendpoints:\n  - method: GET\n    path: /a\n    headers:\n      X-A: "v\\r\\nX-Injected: 1"\n');
+    expect(errorOf(() => loadSuite(h)).message).toMatch(/crlf\.yaml:6: endpoints\[0\]\.headers\.X-A must not contain CR, LF or NUL/);
+  });
+
   it('refuses two endpoints with one name, naming both lines', () => {
     const f = suiteFile('dup.yaml', 'name: x\nendpoints:\n  - name: jobs\n    method: POST\n    path: /jobs\n  - name: jobs\n    method: GET\n    path: /jobs\n');
     const e = errorOf(() => loadSuite(f));

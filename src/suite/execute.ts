@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CaseContext, CaseDef } from '../cases/types.js';
-import { isHarnessError } from '../errors.js';
+import { HarnessError, isHarnessError } from '../errors.js';
 import { excerpt, send } from '../http/send.js';
 import type { AuditProbe } from './audit-probe.js';
 import type { PlannedCase } from './plan.js';
@@ -67,7 +67,12 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
   if (auth.authorization !== undefined) headers.authorization = auth.authorization;
 
   const checkpoint = input.audit && endpoint.audited ? await input.audit.before() : undefined;
-  const url = new URL(endpoint.path, input.targetUrl.endsWith('/') ? input.targetUrl : `${input.targetUrl}/`).href;
+  const base = input.targetUrl.endsWith('/') ? input.targetUrl : `${input.targetUrl}/`;
+  const url = new URL(endpoint.path.replace(/^\/+/, ''), base).href;
+  // A minted token must never leave the target's origin, whatever the suite says.
+  if (new URL(url).origin !== new URL(base).origin) {
+    throw new HarnessError('SUITE_INVALID', `endpoint "${endpoint.name}": ${endpoint.path} resolves outside the target ${new URL(base).origin}; refusing to send a token there`);
+  }
   const requestStart = Date.now();
   const fetchesBefore = input.keyUrlFetches?.() ?? 0;
   let res;

@@ -39,6 +39,12 @@ function describeError(e: ErrorObject): { pointer: string; field: string; messag
   if (e.keyword === 'enum') {
     return { pointer: e.instancePath, field: fieldName(e.instancePath), message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
   }
+  if (e.keyword === 'pattern' && /\/endpoints\/\d+\/path$/.test(e.instancePath)) {
+    return { pointer: e.instancePath, field: fieldName(e.instancePath), message: 'must be a path on the target starting with a single / and without spaces (a path like //host/x would send the tokens to another host)' };
+  }
+  if (e.keyword === 'pattern' && /headers|content_type/.test(e.instancePath + e.schemaPath)) {
+    return { pointer: e.instancePath, field: fieldName(e.instancePath), message: 'must not contain CR, LF or NUL (header injection), and header names must be HTTP tokens' };
+  }
   return { pointer: e.instancePath, field: fieldName(e.instancePath), message: e.message ?? 'is invalid' };
 }
 

@@ -114,4 +114,15 @@ describe('matcherProblems', () => {
     expect(regex).toMatch(/^audit\.failure\[1\]\.event\.pattern: /);
     expect(regex).toMatch(/Invalid regular expression/);
   });
+
+  it('reads work events of an authenticated user as successes, and refusals in other spellings as failures', () => {
+    const c = createClassifier();
+    // Work recorded for a signed-in user is not a refused request, whatever the work's own outcome.
+    expect(c({ event: 'error_report_submitted', user_id: SUB, token_iat: IAT })).toBe('success');
+    expect(c({ event: 'job.failed', user_id: SUB, token_iat: IAT })).toBe('success');
+    expect(c({ outcome: 'FAILURE' })).toBe('failure');
+    expect(c({ status: '401' })).toBe('failure');
+    expect(matcherProblems([{ outcome: { equals: {} } }], 'audit.failure')[0]).toMatch(/equals: must be a string/);
+  });
 });
+

@@ -114,6 +114,22 @@ describe('judge', () => {
     expect(fine.results[1].verdict).toBe('finding');
   });
 
+  it('finalizeResults keeps an SSRF finding under a blocker, and blocks nothing while another valid token passes', () => {
+    const valid = runWith(caseDef({ id: 'valid-session-token', expect: 'accepted', severity: 'high' }), 500, '{"detail":"Authentication system not configured"}');
+    const ssrf = { ...run(caseDef({ id: 'jku-attacker-jwks' }), 401), verdict: 'finding' as const, severity: 'critical' as const, cause: 'key-url-fetched' };
+    const { results } = finalizeResults([valid, ssrf]);
+    expect(results[1]).toMatchObject({ verdict: 'finding', severity: 'critical' });
+    const passing = run(caseDef({ id: 'valid-without-aud', expect: 'accepted', severity: 'high' }), 201);
+    const transient = finalizeResults([valid, passing, run(caseDef({ id: 'alg-none' }), 401)]);
+    expect(transient.blockers).toEqual([]);
+    expect(transient.results[0].verdict).toBe('finding');
+  });
+
+  it('counts the suite\'s accepted statuses as accepted, for bad tokens too (a 302 form flow)', () => {
+    const r = judge({ caseDef: caseDef({ id: 'alg-none' }), expect: 'rejected', endpoint: { ...endpoint, acceptedStatus: [302] }, observed: { status: 302, bodyExcerpt: '', headers: {}, durationMs: 1 }, sent: 't' });
+    expect(r).toMatchObject({ verdict: 'finding', severity: 'critical', accepted: true });
+  });
+
   it('orders severities', () => {
     expect(severityAtLeast('critical', 'low')).toBe(true);
     expect(severityAtLeast('low', 'high')).toBe(false);

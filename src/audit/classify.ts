@@ -33,21 +33,28 @@ export type LineKind = 'success' | 'failure' | 'other';
  */
 export const DEFAULT_FAILURE: LineMatcher = [
   { outcome: { in: ['failure', 'failed', 'fail', 'denied', 'rejected', 'error', 'unauthorized', 'forbidden'] } },
-  { event: { pattern: '(^|[._:-])(fail|failed|failure|denied|rejected|refused|unauthori[sz]ed|forbidden|invalid|error)($|[._:-])' } },
+  // Only events whose last word says the request was refused: `job.failed` or `error_report_submitted`
+  // record work done for an authenticated user, `auth_failed` / `access_denied` / `token_rejected` do not.
+  { event: { pattern: '^(.*[._:-])?(auth|authn|authentication|login|signin|token|jwt|session|access)[._:-]?(fail|failed|failure|invalid|error)$' } },
+  { event: { pattern: '(^|[._:-])(denied|rejected|refused|unauthori[sz]ed|forbidden)$' } },
   { user_id: null },
   { alcoa_attributable: false },
   { status: { gte: 400 } },
   { success: false },
 ];
 
+/** Strings compare case-insensitively; numeric strings ("401") compare as numbers. */
+const norm = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
+const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : NaN);
+
 function testField(value: unknown, present: boolean, t: FieldTest): boolean {
-  if (t === null || typeof t !== 'object') return present && value === t;
+  if (t === null || typeof t !== 'object') return present && norm(value) === norm(t);
   if (t.exists !== undefined && t.exists !== present) return false;
-  if ('equals' in t && !(present && value === t.equals)) return false;
-  if (t.in && !(present && Array.isArray(t.in) && t.in.includes(value))) return false;
+  if ('equals' in t && !(present && norm(value) === norm(t.equals))) return false;
+  if (t.in && !(present && Array.isArray(t.in) && t.in.map(norm).includes(norm(value)))) return false;
   if (t.pattern !== undefined && !(typeof value === 'string' && new RegExp(t.pattern, 'i').test(value))) return false;
-  if (t.gte !== undefined && !(typeof value === 'number' && value >= t.gte)) return false;
-  if (t.lte !== undefined && !(typeof value === 'number' && value <= t.lte)) return false;
+  if (t.gte !== undefined && !(num(value) >= t.gte)) return false;
+  if (t.lte !== undefined && !(num(value) <= t.lte)) return false;
   return true;
 }
 
@@ -87,6 +94,9 @@ export function matcherProblems(matcher: unknown, where: string): string[] {
       }
       const o = t as Record<string, unknown>;
       if (o.in !== undefined && !Array.isArray(o.in)) out.push(`${where}[${i}].${field}.in: must be a list of values`);
+      const scalar = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+      if ('equals' in o && !scalar(o.equals)) out.push(`${where}[${i}].${field}.equals: must be a string, number, boolean or null`);
+      if (Array.isArray(o.in) && !o.in.every(scalar)) out.push(`${where}[${i}].${field}.in: values must be strings, numbers, booleans or null`);
       for (const op of ['gte', 'lte'] as const) if (o[op] !== undefined && typeof o[op] !== 'number') out.push(`${where}[${i}].${field}.${op}: must be a number`);
       if (o.exists !== undefined && typeof o.exists !== 'boolean') out.push(`${where}[${i}].${field}.exists: must be true or false`);
       const p = o.pattern;

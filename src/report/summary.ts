@@ -1,7 +1,7 @@
 /** The run's results as one data object: the source of every report and of the exit code. */
 import type { Severity } from '../cases/types.js';
 import type { Blocker, CaseResult } from '../suite/result.js';
-import { severityAtLeast } from '../suite/policy.js';
+import { severityAtLeast, severityRank } from '../suite/policy.js';
 
 export const RESULT_FORMAT = 'clerk-harness/result@1';
 
@@ -63,9 +63,8 @@ export function summarise(input: Omit<RunReport, 'format' | 'summary' | 'status'
   };
 }
 
-const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 /** Findings, most severe first; the order every renderer uses. */
 export function findingsBySeverity(report: RunReport): CaseResult[] {
-  return report.results.filter((r) => r.verdict === 'finding').sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+  return report.results.filter((r) => r.verdict === 'finding').sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
 }

@@ -64,11 +64,14 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
   };
   const payload = body(endpoint.bodyFile);
   if (payload) headers['content-type'] = endpoint.contentType;
+  // The case alone decides the credential: a suite header never stands in for a missing token.
+  delete headers.authorization;
+  delete headers.cookie;
   if (auth.authorization !== undefined) headers.authorization = auth.authorization;
 
   const checkpoint = input.audit && endpoint.audited ? await input.audit.before() : undefined;
   const base = input.targetUrl.endsWith('/') ? input.targetUrl : `${input.targetUrl}/`;
-  const url = new URL(endpoint.path.replace(/^\/+/, ''), base).href;
+  const url = new URL(`./${endpoint.path.replace(/^\/+/, '')}`, base).href;
   // A minted token must never leave the target's origin, whatever the suite says.
   if (new URL(url).origin !== new URL(base).origin) {
     throw new HarnessError('SUITE_INVALID', `endpoint "${endpoint.name}": ${endpoint.path} resolves outside the target ${new URL(base).origin}; refusing to send a token there`);
@@ -81,7 +84,7 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
   } catch (err) {
     if (isHarnessError(err) && err.code === 'TARGET_TIMEOUT') {
       return findingFor({ ...skipped(input, ''), sent: auth.describe }, STATUS_POLICY.timeout, `no answer within ${input.timeoutMs} ms: the target hangs on this input`,
-        `a verifier must fail fast on bad tokens; a hang is a denial-of-service vector. ${caseDef.hint}`);
+        `a verifier must fail fast on bad tokens; a hang is a denial-of-service vector. ${caseDef.hint}`, 'target-timeout');
     }
     throw err;
   }
@@ -100,7 +103,7 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
   if (auth.keyUrl && fetched > 0) {
     const alsoAccepted = wasAccepted(res.status, endpoint.acceptedStatus) ? ' and accepted the token' : ` (then answered ${res.status})`;
     result = findingFor(result, STATUS_POLICY.keyUrlFetched, `the target fetched the key URL the token named (${fetched} request${fetched === 1 ? '' : 's'} to the attacker's ${auth.keyUrl})${alsoAccepted}: server-side request forgery`,
-      'never fetch keys from a URL in the token header: resolve keys only from your instance\'s JWKS (CLERK_JWKS_URL / CLERK_JWT_KEY) and ignore jku/x5u/jwk');
+      'never fetch keys from a URL in the token header: resolve keys only from your instance\'s JWKS (CLERK_JWKS_URL / CLERK_JWT_KEY) and ignore jku/x5u/jwk', 'key-url-fetched');
   }
 
   if (checkpoint !== undefined && input.audit) {

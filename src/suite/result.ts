@@ -52,6 +52,8 @@ export interface CaseResult {
   audit?: AuditIssue[];
   /** Root cause named by the target's answer (diagnostics/causes.yaml id), when known. */
   cause?: string;
+  /** The target let the request through (the suite's accepted statuses or any 2xx). */
+  accepted?: boolean;
   /** verdict 'blocked': the blocker's cause. */
   blockedBy?: string;
 }

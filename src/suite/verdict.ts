@@ -69,8 +69,8 @@ export function judge(input: JudgeInput): CaseResult {
       // e.g. the HTTP layer refusing an oversized token before any verifier ran: still a rejection.
       return { ...base, severity: caseDef.severity, verdict: caseDef.informational ? 'info' : 'pass', message: `${s}: a correct rejection for this case` };
     }
-    if (is2xx(s)) {
-      return finding(caseDef.severity, `accepted with ${s}; a correct server rejects this token with ${want}`, caseDef.hint);
+    if (wasAccepted(s, endpoint.acceptedStatus)) {
+      return { ...finding(caseDef.severity, `accepted with ${s}; a correct server rejects this token with ${want}`, caseDef.hint), accepted: true };
     }
     const d = refusal();
     if (s >= 500) {
@@ -97,7 +97,7 @@ export function judge(input: JudgeInput): CaseResult {
     return finding(STATUS_POLICY.otherClientError, `answered ${s} instead of ${want}`, `check the route and the status your verifier uses for rejected tokens; if ${s} is your contract, set rejected_status in the suite`);
   }
   // expect accepted
-  if (is2xx(s)) {
+  if (wasAccepted(s, endpoint.acceptedStatus)) {
     return finding(STATUS_POLICY.unexpectedSuccessStatus, `accepted with an unexpected status: ${s}, the suite expects ${want}`,
       `if ${s} is what ${endpoint.method} ${endpoint.path} returns, set accepted_status: ${s} for the endpoint in the suite (REST: 201 Created for a POST that creates a resource)`);
   }
@@ -153,10 +153,13 @@ export function finalizeResults(results: CaseResult[], context: { targetUrl?: st
   const blockers = new Map<string, Blocker>();
   const blockedEndpoints = new Map<string, Blocker>();
   for (const [endpoint, rs] of byEndpoint) {
-    const anchor = VALID_ANCHORS.map((id) => rs.find((r) => r.caseId === id && r.verdict !== 'skip')).find(Boolean);
-    if (!anchor || anchor.verdict !== 'finding' || !anchor.cause || !BLOCKER_CAUSES.has(anchor.cause)) continue;
-    if (anchor.observed && anchor.observed.status >= 200 && anchor.observed.status < 300) continue;
-    const key = anchor.cause;
+    // Block only when every valid token tried was refused for a blocking cause: one transient
+    // failure beside a passing valid case is a finding, not a blocker.
+    const anchors = VALID_ANCHORS.map((id) => rs.find((r) => r.caseId === id && r.verdict !== 'skip')).filter((r): r is CaseResult => Boolean(r));
+    const refused = (r: CaseResult) => r.verdict === 'finding' && !!r.cause && BLOCKER_CAUSES.has(r.cause) && !(r.observed && r.observed.status >= 200 && r.observed.status < 300);
+    if (!anchors.length || !anchors.every(refused)) continue;
+    const anchor = anchors[0]!;
+    const key = anchor.cause!;
     let b = blockers.get(key);
     if (!b) {
       b = {
@@ -175,8 +178,9 @@ export function finalizeResults(results: CaseResult[], context: { targetUrl?: st
   const out = results.map((r) => {
     const b = blockedEndpoints.get(r.endpoint);
     if (!b || r.verdict === 'skip') return r;
-    const acceptedForgery = r.expect === 'rejected' && r.verdict === 'finding' && r.observed && r.observed.status >= 200 && r.observed.status < 300;
-    if (acceptedForgery) return r;
+    // Real whatever else is broken: a bad token let in, a key URL fetched (SSRF), a hang.
+    const standsAlone = r.expect === 'rejected' && r.verdict === 'finding' && (r.accepted || r.cause === 'key-url-fetched' || r.cause === 'target-timeout');
+    if (standsAlone) return r;
     b.blockedCases++;
     return { ...r, verdict: 'blocked' as const, blockedBy: b.cause, message: `blocked by ${b.cause}: ${r.message}` };
   });

@@ -194,7 +194,7 @@ describe('configuration and transport errors exit 2 with one clear line', () => 
     writeFileSync(path.join(cwd, 'bad.yaml'), 'name: bad\nendpoints:\n  - method: GET\n    path: me\n');
     const res = await runCli(['run', '--suite', 'bad.yaml', '--target', 'http://127.0.0.1:9'], { cwd, env: env() });
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/bad\.yaml:4: endpoints\[0\]\.path must match pattern/);
+    expect(res.stderr).toMatch(/bad\.yaml:4: endpoints\[0\]\.path must be a path on the target starting with a single \//);
     expect(res.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -2,7 +2,7 @@
  * `doctor explain`: one failure, no config. Works out what the input is, decodes any token,
  * matches verifier messages, and names the cause(s) with the fix.
  */
-import { redact, redactSecretKey } from '../../redact.js';
+import { redact, redactDeep, redactSecretKey } from '../../redact.js';
 import { fill, loadDiagnostics, type Diagnostics } from '../data.js';
 import { matchMessages } from './match.js';
 import { parseInput } from './parse-input.js';
@@ -32,9 +32,26 @@ export interface Explanation {
   recognised: boolean;
 }
 
-function cause(d: Diagnostics, id: string, severity: Severity, evidence: string[], verifiers: string[] = []): ExplainedCause {
+function cause(d: Diagnostics, id: string, severity: Severity, evidence: string[], verifiers: string[] = [], vars: Record<string, string> = {}): ExplainedCause {
   const c = d.causes.get(id)!;
-  return { cause: id, title: c.title, fix: fill(c.fix, {}, d.varDefaults), severity, evidence, verifiers };
+  return { cause: id, title: c.title, fix: fill(c.fix, vars, d.varDefaults), severity, evidence, verifiers };
+}
+
+/** Env variables a verifier message names, for {key} in a fix ("add {key} to the env file"). */
+const KEY_NAMES: Array<[RegExp, string]> = [
+  [/\b(CLERK_[A-Z0-9_]+)\b/, ''],
+  [/Secret Key/i, 'CLERK_SECRET_KEY'],
+  [/Publishable key/i, 'CLERK_PUBLISHABLE_KEY'],
+];
+
+export function keyNamed(texts: string[]): string | undefined {
+  for (const t of texts) {
+    for (const [re, name] of KEY_NAMES) {
+      const m = re.exec(t);
+      if (m) return name || m[1];
+    }
+  }
+  return undefined;
 }
 
 function addCause(list: ExplainedCause[], next: ExplainedCause): void {
@@ -110,7 +127,8 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
       const others = conditional.filter((o) => o.cause !== m.cause).map((o) => `"${d.causes.get(o.cause)!.title}" if it was ${o.ifStatus!.join('/')}`);
       evidence.unshift(`either this, if the answer was ${m.ifStatus.join('/')}, or ${others.join(', or ')}: the input has no status line, so doctor cannot tell (paste \`curl -i\` output)`);
     }
-    addCause(causes, cause(d, m.cause, alternatives && m.ifStatus ? 'warn' : 'fail', evidence, m.verifiers));
+    const key = keyNamed(m.matched);
+    addCause(causes, cause(d, m.cause, alternatives && m.ifStatus ? 'warn' : 'fail', evidence, m.verifiers, key ? { key } : {}));
   }
   if (alternatives) {
     notes.push(`the same words mean different things by status: ${conditional.map((m) => `${m.ifStatus!.join('/')} → ${m.cause}`).join('; ')}`);
@@ -133,6 +151,9 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
     const s = d.catalogue.statuses[String(parsed.status)];
     summary = `HTTP ${parsed.status}${s ? `: ${s.meaning}` : ''}`;
     for (const id of s?.causes ?? []) addCause(causes, cause(d, id, 'warn', [`common cause of ${parsed.status}`]));
+  } else if (parsed.status === undefined && !parsed.body && parsed.headers['x-clerk-auth-reason'] !== undefined) {
+    kind = 'response';
+    summary = 'an x-clerk-auth-reason header (@clerk/backend, @clerk/express)';
   } else if (parsed.status !== undefined || Object.keys(parsed.headers).length > 0) {
     kind = 'response';
     summary = `an HTTP ${parsed.status ?? ''} response`.replace('  ', ' ');
@@ -145,7 +166,8 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
     }
   } else {
     kind = 'message';
-    summary = matches.length ? `a message from ${[...new Set(matches.flatMap((m) => m.verifiers))].join(', ')}` : 'a message doctor does not recognise';
+    const bareReason = matches.length > 0 && matches[0].via === 'reason' && matches.every((m) => m.via === 'reason');
+    summary = bareReason ? 'an x-clerk-auth-reason value (@clerk/backend, @clerk/express)' : matches.length ? `a message from ${[...new Set(matches.flatMap((m) => m.verifiers))].join(', ')}` : 'a message doctor does not recognise';
     if (alternatives) summary += ` - either of ${conditional.length} readings, depending on the HTTP status`;
   }
   // Failures first, then the warnings; within a level keep discovery order (reason header first).
@@ -154,10 +176,10 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
   const redacted = causes.map((c) => ({ ...c, evidence: c.evidence.map(redact) }));
   return {
     kind,
-    summary,
+    summary: redact(summary),
     causes: redacted,
     notes: notes.map(redact),
-    token: analysis?.decoded ? { header: analysis.header, claims: analysis.claims } : undefined,
+    token: analysis?.decoded ? { header: redactDeep(analysis.header), claims: redactDeep(analysis.claims) } : undefined,
     recognised: causes.length > 0 || (kind === 'token' && analysis?.decoded === true),
   };
 }

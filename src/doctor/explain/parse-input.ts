@@ -25,9 +25,12 @@ const KEY = /\b((sk|pk)_(test|live)_[A-Za-z0-9+/=_$-]{4,})/;
 const STATUS_LINE = /^(?:HTTP\/[0-9.]+\s+)?([1-5][0-9]{2})(?:\s+([A-Za-z][A-Za-z '-]*))?$/;
 const HEADER_LINE = /^([A-Za-z][A-Za-z0-9-]*):\s?(.*)$/;
 
+/** At most this many strings are taken from one JSON body (a pasted list of 10^6 errors stays cheap). */
+const MAX_JSON_MESSAGES = 200;
+
 /** Strings inside a JSON body that carry the reason (FastAPI detail, Clerk errors, jose code). */
 function jsonMessages(value: unknown, out: string[], depth = 0): void {
-  if (depth > 4 || value === null || value === undefined) return;
+  if (depth > 4 || value === null || value === undefined || out.length >= MAX_JSON_MESSAGES) return;
   if (typeof value === 'string') {
     out.push(value);
     return;
@@ -47,14 +50,33 @@ function jsonMessages(value: unknown, out: string[], depth = 0): void {
 /** Message strings of an HTTP answer: JSON fields, the x-clerk-auth-message header, the raw body. */
 export function responseMessages(body: string, headers: Record<string, string>): string[] {
   const out: string[] = [];
+  const text = typeof body === 'string' ? body : '';
   try {
-    jsonMessages(JSON.parse(body), out);
+    // V8's JSON.parse does not recurse on the call stack: a 100k-deep body parses; jsonMessages stops at depth 4.
+    if (text.trim()) jsonMessages(JSON.parse(text), out);
   } catch {
     // not JSON
   }
-  if (body.trim()) out.push(body.trim());
-  for (const name of ['x-clerk-auth-message', 'www-authenticate']) if (headers[name]) out.push(headers[name]);
+  if (text.trim()) out.push(text.trim());
+  for (const name of ['x-clerk-auth-message', 'www-authenticate']) {
+    const value = headerText((headers ?? {})[name]);
+    if (value) out.push(value);
+  }
   return out;
+}
+
+/**
+ * A header value as text, whatever the caller's header object holds: a string, a list (Node's
+ * IncomingHttpHeaders, undici's multi-value headers) or something else (ignored).
+ */
+export function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    const parts = value.filter((v): v is string => typeof v === 'string');
+    return parts.length ? parts.join(', ') : undefined;
+  }
+  if (typeof value === 'number') return String(value);
+  return undefined;
 }
 
 function unquote(s: string): string {

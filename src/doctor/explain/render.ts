@@ -3,18 +3,27 @@ import type { Paint } from '../../cli/output.js';
 import { redact } from '../../redact.js';
 import { glyph } from '../render.js';
 import type { Explanation } from './explain.js';
+import { plain, show } from './token.js';
 
 const SHOWN_CLAIMS = ['sub', 'sid', 'iss', 'azp', 'aud', 'email', 'iat', 'nbf', 'exp', 'v'];
+
+/** Redact first, then cut: a cut token would no longer look like one to redact(). */
+const cut = (text: string, max: number) => {
+  const r = redact(text);
+  return r.length > max ? `${r.slice(0, max)}…` : r;
+};
 
 function tokenLines(e: Explanation, p: Paint): string[] {
   if (!e.token) return [];
   const h = e.token.header;
-  const header = ['alg', 'kid', 'typ', 'cat'].filter((k) => h[k] !== undefined).map((k) => `${k}=${String(h[k])}`);
-  const claims = SHOWN_CLAIMS.filter((k) => e.token!.claims[k] !== undefined).map((k) => `${k}=${JSON.stringify(e.token!.claims[k])}`);
-  const other = Object.keys(e.token.claims).filter((k) => !SHOWN_CLAIMS.includes(k));
+  const header = ['alg', 'kid', 'typ', 'cat'].filter((k) => h[k] !== undefined).map((k) => `${k}=${cut(plain(h[k], 4096), 60)}`);
+  const claims = SHOWN_CLAIMS.filter((k) => e.token!.claims[k] !== undefined).map((k) => `${k}=${cut(show(e.token!.claims[k], 4096), 80)}`);
+  const names = Object.keys(e.token.claims).filter((k) => !SHOWN_CLAIMS.includes(k));
+  const other = names.slice(0, 20).map((k) => cut(k, 40));
+  if (names.length > 20) other.push(`${names.length - 20} more`);
   return [
     `  ${p.dim('header:')} ${header.join(' ')}`,
-    `  ${p.dim('claims:')} ${redact(claims.join(' '))}${other.length ? p.dim(` (+ ${other.join(', ')})`) : ''}`,
+    `  ${p.dim('claims:')} ${claims.join(' ')}${other.length ? p.dim(` (+ ${other.join(', ')})`) : ''}`,
     '',
   ];
 }

@@ -529,7 +529,7 @@ describe('explain: every verifier string the catalogue knows, copied from the li
     expect(e.causes.filter((c) => c.severity === 'fail').map((c) => c.cause)).toEqual([cause]);
     const src = text(source);
     // Python and Markdown sources wrap long strings over lines: compare with whitespace folded.
-    const fold = (x: string) => x.replace(/"\s+"/g, "").replace(/\s+/g, " ");
+    const fold = (x: string) => x.replace(/"\s+"/g, '').replace(/\s+/g, ' ');
     if (src !== undefined && literal) expect(fold(src), `${source} holds ${literal}`).toContain(fold(literal));
   });
 

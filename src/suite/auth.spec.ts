@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, inject, test } from 'vitest';
 import { severityAtLeast } from './verdict.js';
-import { executeCase } from './execute.js';
+import { runCaseOfPlan } from './run-suite.js';
 import { prepareWorker, type WorkerDeps } from './worker-deps.js';
 
 const plan = inject('harnessPlan');
@@ -33,18 +33,7 @@ for (const endpoint of plan.suite.endpoints) {
   group(endpoint.name, () => {
     for (const planned of plan.cases) {
       test(planned.id, async (ctx) => {
-        const caseDef = deps.caseById(planned.id);
-        const result = await executeCase({
-          targetUrl: plan.targetUrl,
-          timeoutMs: plan.suite.timeoutMs,
-          suiteHeaders: plan.suite.headers,
-          endpoint,
-          planned,
-          caseDef,
-          context: deps.context,
-          audit: deps.audit,
-          keyUrlFetches: deps.keyUrlFetches,
-        });
+        const result = await runCaseOfPlan(plan, deps, endpoint, planned);
         ctx.task.meta.harness = result;
         if (result.verdict === 'skip') ctx.skip(result.skipReason);
         if (result.verdict === 'finding' && severityAtLeast(result.severity, plan.failOn)) {

@@ -4,13 +4,44 @@
  * then finalised (blockers) and summarised. The CLI's vitest path and this one differ only in who
  * schedules the tests.
  */
-import { getCase } from '../cases/catalogue.js';
 import { summarise, type RunReport } from '../report/summary.js';
 import { executeCase } from './execute.js';
 import type { RunPlan } from './plan.js';
 import type { CaseResult } from './result.js';
 import { finalizeResults } from './verdict.js';
-import { prepareWorker } from './worker-deps.js';
+import type { PlannedCase } from './plan.js';
+import type { SuiteEndpoint } from './types.js';
+import { prepareWorker, type WorkerDeps } from './worker-deps.js';
+
+/** One endpoint × case of a plan, as both schedulers (vitest's spec and runPlan) run it. */
+export function runCaseOfPlan(plan: RunPlan, deps: WorkerDeps, endpoint: SuiteEndpoint, planned: PlannedCase): Promise<CaseResult> {
+  return executeCase({
+    targetUrl: plan.targetUrl,
+    timeoutMs: plan.suite.timeoutMs,
+    suiteHeaders: plan.suite.headers,
+    endpoint,
+    planned,
+    caseDef: deps.caseById(planned.id),
+    context: deps.context,
+    audit: deps.audit,
+    keyUrlFetches: deps.keyUrlFetches,
+  });
+}
+
+/** The run's report: the run-level verdict pass (blockers), then the summary every view reads. */
+export function reportOfRun(plan: RunPlan, input: { results: CaseResult[]; errors: string[]; started: Date; finished: Date; suiteFile: string; doctorSuite?: string }): RunReport {
+  return summarise({
+    suite: { name: plan.suite.name, file: input.suiteFile },
+    target: plan.targetUrl,
+    mode: plan.mode,
+    startedAt: input.started.toISOString(),
+    finishedAt: input.finished.toISOString(),
+    durationMs: input.finished.getTime() - input.started.getTime(),
+    failOn: plan.failOn,
+    ...finalizeResults(input.results, { targetUrl: plan.targetUrl, suiteFile: input.doctorSuite }),
+    errors: input.errors,
+  });
+}
 
 export interface ExecutePlanOptions {
   /** Requests in flight at once for suites without an audit log (with one, requests run one at a time). */
@@ -32,17 +63,7 @@ export async function runPlan(plan: RunPlan, options: ExecutePlanOptions = {}): 
       while (next < jobs.length) {
         const i = next++;
         const { endpoint, planned } = jobs[i]!;
-        const result = await executeCase({
-          targetUrl: plan.targetUrl,
-          timeoutMs: plan.suite.timeoutMs,
-          suiteHeaders: plan.suite.headers,
-          endpoint,
-          planned,
-          caseDef: getCase(planned.id),
-          context: deps.context,
-          audit: deps.audit,
-          keyUrlFetches: deps.keyUrlFetches,
-        });
+        const result = await runCaseOfPlan(plan, deps, endpoint, planned);
         results[i] = result;
         options.onResult?.(result);
       }
@@ -51,16 +72,5 @@ export async function runPlan(plan: RunPlan, options: ExecutePlanOptions = {}): 
   } finally {
     await deps.stop();
   }
-  const finished = new Date();
-  return summarise({
-    suite: { name: plan.suite.name, file: plan.suite.file },
-    target: plan.targetUrl,
-    mode: plan.mode,
-    startedAt: started.toISOString(),
-    finishedAt: finished.toISOString(),
-    durationMs: finished.getTime() - started.getTime(),
-    failOn: plan.failOn,
-    ...finalizeResults(results, { targetUrl: plan.targetUrl, suiteFile: plan.suite.file }),
-    errors: [],
-  });
+  return reportOfRun(plan, { results, errors: [], started, finished: new Date(), suiteFile: plan.suite.file, doctorSuite: plan.suite.file });
 }

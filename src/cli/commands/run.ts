@@ -1,12 +1,11 @@
 import { DEFAULT_FAIL_ON } from '../../suite/policy.js';
-import { finalizeResults } from '../../suite/verdict.js';
+import { reportOfRun } from '../../suite/run-suite.js';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { loadClerkSettings } from '../../tokens/local-emulator.js';
 import { HarnessError } from '../../errors.js';
 import { EXIT, type ExitCode } from '../../exit-codes.js';
 import { renderTerminalSummary } from '../../report/terminal.js';
-import { summarise } from '../../report/summary.js';
 import { writeReports } from '../../report/write.js';
 import { startEmbedded } from '../../suite/embedded.js';
 import { DEFAULT_SUITE_FILE, loadSuite } from '../../suite/load.js';
@@ -121,16 +120,13 @@ const command: Command = {
       /** After each run (each rerun in watch mode): summary, reports, exit code. */
       const finish = async (collector: ResultCollector): Promise<ExitCode> => {
         const finished = new Date();
-        const report = summarise({
-          suite: { name: suite.name, file: path.relative(ctx.cwd, suite.file) || suite.file },
-          target: plan.targetUrl,
-          mode: plan.mode,
-          startedAt: started.toISOString(),
-          finishedAt: finished.toISOString(),
-          durationMs: finished.getTime() - started.getTime(),
-          failOn: plan.failOn,
-          ...finalizeResults(collector.results, { targetUrl: plan.targetUrl, suiteFile: values.suite }),
+        const report = reportOfRun(plan, {
+          results: collector.results,
           errors: collector.errors,
+          started,
+          finished,
+          suiteFile: path.relative(ctx.cwd, suite.file) || suite.file,
+          doctorSuite: values.suite,
         });
         started = new Date();
         if (report.summary.total === 0 && report.errors.length === 0) {

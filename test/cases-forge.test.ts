@@ -144,12 +144,17 @@ describe('attacker key and JWKS server', () => {
     if (auth.kind !== 'request') throw new Error(auth.reason);
     const token = auth.authorization!.slice('Bearer '.length);
     const header = decodeProtectedHeader(token);
-    expect(header.jku).toBe(attackerJkuUrl(jwks.url, jwks.jwk));
+    // The URL names the attacker key plus a nonce that makes it this request's own.
+    const nonce = String(header.jku).split('/').at(-2)!;
+    expect(header.jku).toBe(attackerJkuUrl(jwks.url, jwks.jwk, nonce));
+    expect(auth.keyUrlMatch).toBe(new URL(String(header.jku)).pathname.replace(/jwks\.json$/, ''));
     expect(jwks.fetchCount()).toBe(before + 1); // building the case fetched nothing
+    expect(jwks.fetchCount(auth.keyUrlMatch)).toBe(0);
     const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(String(header.jku))));
     expect(payload.sub).toBe(inst.userId);
     expect(jwks.fetchCount()).toBe(before + 2);
-    expect(jwks.fetches().at(-1)!.path).toMatch(/^\/keys\/[A-Za-z0-9_-]+\/jwks\.json$/);
+    expect(jwks.fetchCount(auth.keyUrlMatch)).toBe(1);
+    expect(jwks.fetches().at(-1)!.path).toMatch(/^\/keys\/[A-Za-z0-9_-]+\/[0-9a-f]{12}\/jwks\.json$/);
   });
 
   it('publishes only RSA public members from a key path', async () => {

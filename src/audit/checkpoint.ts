@@ -33,6 +33,11 @@ export interface ReadAppendedOptions {
    * asynchronous logger writes a moment later (a double write). Default 0.
    */
   settleMs?: number;
+  /**
+   * Never return before this long (a batch that includes rejected requests still needs its quiet
+   * period to prove they wrote no success entry, even when the accepted ones' lines came early).
+   */
+  minWaitMs?: number;
 }
 
 export interface AppendedAudit {
@@ -158,7 +163,7 @@ export async function readAppended(checkpoint: AuditCheckpoint, options: ReadApp
   let satisfied = false;
   for (;;) {
     for (const f of followers) await f.poll();
-    if (options.minEntries !== undefined && count() >= options.minEntries) {
+    if (options.minEntries !== undefined && count() >= options.minEntries && performance.now() - started >= (options.minWaitMs ?? 0)) {
       satisfied = true;
       if (options.settleMs) {
         await sleep(options.settleMs);
@@ -166,7 +171,7 @@ export async function readAppended(checkpoint: AuditCheckpoint, options: ReadApp
       }
       break;
     }
-    const left = waitMs - (performance.now() - started);
+    const left = Math.max(waitMs, options.minWaitMs ?? 0) - (performance.now() - started);
     if (left <= 0) break;
     await sleep(Math.min(pollMs, left));
   }

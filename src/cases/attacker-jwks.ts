@@ -15,8 +15,8 @@ export interface AttackerJwks {
   readonly jwk: JWK;
   /** The matching private key: tokens signed with it verify against `url`. */
   readonly privateKey: CryptoKey;
-  /** How many requests reached the server since it started (0 for a correct target). */
-  fetchCount(): number;
+  /** How many requests reached the server since it started (0 for a correct target); only those whose path starts with `prefix`, when given. */
+  fetchCount(prefix?: string): number;
   /** Method and path of each request, oldest first (evidence for the report). */
   fetches(): Array<{ method: string; path: string; at: string }>;
   stop(): Promise<void>;
@@ -43,7 +43,7 @@ export async function startAttackerJwks(options: { host?: string; port?: number 
     url: `http://${host}:${port}/.well-known/jwks.json`,
     jwk: key.publicJwk,
     privateKey: key.privateKey,
-    fetchCount: () => log.length,
+    fetchCount: (prefix) => (prefix === undefined ? log.length : log.filter((f) => f.path.startsWith(prefix)).length),
     fetches: () => log.map((f) => ({ ...f })),
     stop: () =>
       new Promise<void>((resolve) => {
@@ -53,12 +53,15 @@ export async function startAttackerJwks(options: { host?: string; port?: number 
   };
 }
 
-const KEY_PATH = /^\/keys\/([A-Za-z0-9_-]+)\/jwks\.json$/;
+const KEY_PATH = /^\/keys\/([A-Za-z0-9_-]+)\/(?:[A-Za-z0-9_-]+\/)?jwks\.json$/;
 
-/** The jku URL under which the attacker server at `attackerJwksUrl` publishes `jwk` (an RSA public key). */
-export function attackerJkuUrl(attackerJwksUrl: string, jwk: JWK): string {
+/**
+ * The jku URL under which the attacker server at `attackerJwksUrl` publishes `jwk` (an RSA public
+ * key). A `nonce` makes the URL one request's own, so concurrent requests' fetches are told apart.
+ */
+export function attackerJkuUrl(attackerJwksUrl: string, jwk: JWK, nonce?: string): string {
   const publicOnly = { kty: jwk.kty, n: jwk.n, e: jwk.e, kid: jwk.kid, alg: jwk.alg, use: jwk.use };
-  return new URL(`/keys/${base64url.encode(JSON.stringify(publicOnly))}/jwks.json`, attackerJwksUrl).href;
+  return new URL(`/keys/${base64url.encode(JSON.stringify(publicOnly))}/${nonce ? `${nonce}/` : ''}jwks.json`, attackerJwksUrl).href;
 }
 
 /** The public RSA JWK encoded in a /keys/… path, or undefined (only public members are echoed). */

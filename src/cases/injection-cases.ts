@@ -1,4 +1,5 @@
 /** Cases that smuggle key material or hostile values through the JWT header, and an oversized token. */
+import { randomBytes } from 'node:crypto';
 import { attackerJkuUrl } from './attacker-jwks.js';
 import { attackerKey } from '../tokens/forge-keys.js';
 import { freshTimes, signHs256, signWithKey, tamperClaims } from '../tokens/forge.js';
@@ -44,10 +45,10 @@ export const injectionCases: CaseDef[] = [
     async make(ctx) {
       if (!ctx.attackerJwksUrl) return skip('no attacker JWKS server is running (the runner starts one on loopback for this case)');
       const [g, attacker] = await Promise.all([genuine(ctx), attackerKey()]);
-      const jku = attackerJkuUrl(ctx.attackerJwksUrl, attacker.publicJwk);
+      const jku = attackerJkuUrl(ctx.attackerJwksUrl, attacker.publicJwk, randomBytes(6).toString('hex'));
       const header = { ...g.header, kid: attacker.kid, jku };
       const token = await signWithKey(header, { ...g.claims, ...freshTimes(ctx.nowSeconds()) }, attacker.privateKey);
-      return { ...sendToken(token, `genuine session claims signed by an attacker key published at the jku URL (${new URL(jku).origin}/keys/…)`), keyUrl: `${new URL(jku).origin}/keys/…` } as CaseAuth;
+      return { ...sendToken(token, `genuine session claims signed by an attacker key published at the jku URL (${new URL(jku).origin}/keys/…)`), keyUrl: `${new URL(jku).origin}/keys/…`, keyUrlMatch: new URL(jku).pathname.replace(/jwks\.json$/, '') } as CaseAuth;
     },
   }),
   defineCase({

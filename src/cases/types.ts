@@ -78,5 +78,7 @@ export type CaseAuth =
       describe: string;
       /** A key URL the token names (jku/x5u) on the harness's attacker server: any fetch is a finding. */
       keyUrl?: string;
+      /** The path prefix that is this request's own on the attacker server (fetches are counted by it). */
+      keyUrlMatch?: string;
     }
   | { kind: 'skip'; reason: string };

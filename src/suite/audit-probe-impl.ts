@@ -1,24 +1,140 @@
-import { auditCheckpoint, checkAcceptedRequest, checkRejectedRequest, loadAuditValidator, readAppended, type AuditCheckpoint } from '../audit/index.js';
+import { auditCheckpoint, loadAuditValidator, readAppended, type AuditCheckpoint } from '../audit/index.js';
 import { createClassifier } from '../audit/classify.js';
-import type { AuditProbe } from './audit-probe.js';
+import type { AuditExpectation, AuditProbe, AuditedExchange } from './audit-probe.js';
+import { checkBatch, checkOne, failureRequired, type BatchCheckOptions } from './audit-batch.js';
+import type { AuditIssue } from './result.js';
 import type { SuiteAudit } from './types.js';
+import { AUDITED_CONCURRENCY } from './limits.js';
 
-/** The runner's audit probe on top of src/audit: checkpoint before, exact appended lines after. */
-export async function createAuditProbe(audit: SuiteAudit): Promise<AuditProbe> {
+/** Proving that a refused request wrote nothing needs a wait; one per batch, not per request. */
+const QUIET_MS = 150;
+/** After the expected lines arrived, look once more for a late double write. */
+const SETTLE_MS = 50;
+
+export interface AuditProbeOptions {
+  /** Most requests in one audit window. Default 64; 1 checks every request alone. */
+  maxBatch?: number;
+  /** A window opens once no request joined for this long (or the batch is full). Default 3 ms. */
+  gatherMs?: number;
+  /** Told of every window opened (its planned kind and size), e.g. for tests and benchmarks. */
+  onWindow?: (planned: 'accepted' | 'rejected', size: number) => void;
+}
+
+type Outcome<R> = { response: R; issues?: AuditIssue[] };
+interface Member {
+  x: AuditedExchange<unknown>;
+  resolve(o: Outcome<unknown>): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * The runner's audit probe on top of src/audit: exchanges join a queue; a window takes the oldest
+ * exchanges of one planned kind, notes where the log ends, sends them together, waits once for
+ * their lines (and the quiet period refused requests need), and attributes the lines by identity
+ * (src/suite/audit-batch.ts). Windows never overlap, so a window's lines are its requests' own.
+ */
+export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOptions = {}): Promise<AuditProbe> {
   const validator = await loadAuditValidator({ schemaPath: audit.schemaFile });
   const location = { baseDir: audit.baseDir, pattern: audit.pathPattern };
-  const classify = createClassifier(audit.classifier);
+  const check: BatchCheckOptions = {
+    classify: createClassifier(audit.classifier),
+    validator,
+    toleranceMs: audit.timestampToleranceMs,
+    logFailures: Boolean(audit.logFailures),
+  };
+  const maxBatch = Math.max(1, options.maxBatch ?? AUDITED_CONCURRENCY);
+  const gatherMs = options.gatherMs ?? 3;
+  const queue: Member[] = [];
+  let busy = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  /** Wait for the lines of one window: as many entries as it must show, the quiet period if any request was refused. */
+  async function linesSince(checkpoint: AuditCheckpoint, expectations: AuditExpectation[]) {
+    const accepted = expectations.filter((e) => e.kind === 'accepted').length;
+    const mustLog = expectations.filter((e) => failureRequired(e, check)).length;
+    const unlogged = expectations.filter((e) => e.kind === 'rejected' && !failureRequired(e, check)).length;
+    const minEntries = accepted + mustLog;
+    const quiet = unlogged > 0 ? Math.min(audit.waitMs, QUIET_MS) : 0;
+    if (minEntries === 0) return readAppended(checkpoint, { waitMs: quiet, minEntries: quiet ? undefined : 0 });
+    return readAppended(checkpoint, { waitMs: audit.waitMs, minEntries, settleMs: SETTLE_MS, minWaitMs: quiet });
+  }
+
+  async function alone(member: Member): Promise<void> {
+    const checkpoint = await auditCheckpoint(location);
+    const { response, expectation } = await member.x.send();
+    const appended = expectation.kind === 'none' ? undefined : await linesSince(checkpoint, [expectation]);
+    member.resolve({ response, issues: appended ? checkOne(appended.lines, expectation, check) : undefined });
+  }
+
+  async function window(batch: Member[]): Promise<void> {
+    options.onWindow?.(batch[0]!.x.planned, batch.length);
+    if (batch.length === 1) return alone(batch[0]!);
+    const checkpoint = await auditCheckpoint(location);
+    const sent = await Promise.allSettled(batch.map((m) => m.x.send()));
+    const ok: Array<{ member: Member; response: unknown; expectation: AuditExpectation }> = [];
+    sent.forEach((s, i) => {
+      if (s.status === 'rejected') batch[i]!.reject(s.reason);
+      else ok.push({ member: batch[i]!, ...s.value });
+    });
+    const checked = ok.filter((o) => o.expectation.kind !== 'none');
+    if (checked.length === 0) {
+      for (const o of ok) o.member.resolve({ response: o.response });
+      return;
+    }
+    const appended = await linesSince(checkpoint, checked.map((o) => o.expectation));
+    const verdict = checkBatch(appended.lines, ok.map((o) => o.expectation), check);
+    if (verdict !== 'ambiguous') {
+      ok.forEach((o, i) => o.member.resolve({ response: o.response, issues: verdict[i] }));
+      return;
+    }
+    // Answers with nothing to check stand as they are.
+    for (const o of ok) if (o.expectation.kind === 'none') o.member.resolve({ response: o.response });
+    // Not attributable line by line: each request again, alone, exactly as a serial run checks it.
+    for (const o of checked) {
+      try {
+        await alone(o.member);
+      } catch (err) {
+        o.member.reject(err);
+      }
+    }
+  }
+
+  function take(): Member[] {
+    const kind = queue[0]!.x.planned;
+    const batch: Member[] = [];
+    for (let i = 0; i < queue.length && batch.length < maxBatch; ) {
+      if (queue[i]!.x.planned === kind) batch.push(...queue.splice(i, 1));
+      else i++;
+    }
+    return batch;
+  }
+
+  function schedule(): void {
+    if (busy || queue.length === 0) return;
+    clearTimeout(timer);
+    const open = async () => {
+      timer = undefined;
+      busy = true;
+      const batch = take();
+      try {
+        await window(batch);
+      } catch (err) {
+        for (const m of batch) m.reject(err);
+      } finally {
+        busy = false;
+        schedule();
+      }
+    };
+    if (queue.length >= maxBatch) void open();
+    else timer = setTimeout(() => void open(), gatherMs);
+  }
+
   return {
-    before: (now) => auditCheckpoint(location, { now }),
-    async afterAccepted(checkpoint, expect) {
-      const appended = await readAppended(checkpoint as AuditCheckpoint, { waitMs: audit.waitMs, minEntries: 1, settleMs: 50 });
-      return checkAcceptedRequest(appended, { ...expect, toleranceMs: audit.timestampToleranceMs, classify }, validator);
-    },
-    async afterRejected(checkpoint) {
-      // Proving that nothing was written needs a wait; a short one keeps negative cases fast.
-      const waitMs = audit.logFailures ? audit.waitMs : Math.min(audit.waitMs, 150);
-      const appended = await readAppended(checkpoint as AuditCheckpoint, { waitMs, minEntries: audit.logFailures ? 1 : undefined, settleMs: 50 });
-      return checkRejectedRequest(appended, { requireFailureLogged: audit.logFailures, classify }, validator);
+    exchange<R>(x: AuditedExchange<R>): Promise<Outcome<R>> {
+      return new Promise<Outcome<R>>((resolve, reject) => {
+        queue.push({ x: x as AuditedExchange<unknown>, resolve: resolve as (o: Outcome<unknown>) => void, reject });
+        schedule();
+      });
     },
   };
 }

@@ -9,11 +9,35 @@ export interface AcceptedExpectation {
   requestEnd: number; // ms
 }
 
+/** Who a token says it is (its sub and iat), as an audit line would name it. */
+export interface TokenIdentity {
+  sub: unknown;
+  iat: unknown;
+}
+
+/** What the log must show after one exchange, decided from its answer. */
+export type AuditExpectation =
+  /** Accepted as planned: exactly one valid success entry attributed to the token. */
+  | ({ kind: 'accepted' } & AcceptedExpectation)
+  /** Refused: no success entry (and a failure entry when the suite requires it). */
+  | { kind: 'rejected'; identity?: TokenIdentity; status?: number }
+  /** Nothing to check (accepted although it should not be: already a finding; or no answer). */
+  | { kind: 'none'; identity?: TokenIdentity };
+
+export interface AuditedExchange<R> {
+  /** What the plan expects: accepted and rejected exchanges are batched separately. */
+  planned: 'accepted' | 'rejected';
+  /**
+   * Send the request and say what its answer means for the log. May be called a second time,
+   * alone, when the batch it ran in cannot be attributed line by line.
+   */
+  send(): Promise<{ response: R; expectation: AuditExpectation }>;
+}
+
 export interface AuditProbe {
-  /** Note where the log ends before the request. */
-  before(now?: Date): Promise<unknown>;
-  /** After an accepted request: exactly one valid, attributed success entry. */
-  afterAccepted(checkpoint: unknown, expect: AcceptedExpectation): Promise<AuditIssue[]>;
-  /** After a rejected request: no success entry (and a failure entry when the suite requires it). */
-  afterRejected(checkpoint: unknown): Promise<AuditIssue[]>;
+  /**
+   * Run one exchange inside an audit window: the answer used for the verdict and the audit issues
+   * of that same answer (undefined when there was nothing to check).
+   */
+  exchange<R>(x: AuditedExchange<R>): Promise<{ response: R; issues?: AuditIssue[] }>;
 }

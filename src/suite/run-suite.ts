@@ -12,6 +12,7 @@ import { finalizeResults } from './verdict.js';
 import type { PlannedCase } from './plan.js';
 import type { SuiteEndpoint } from './types.js';
 import { prepareWorker, type WorkerDeps } from './worker-deps.js';
+import { AUDITED_CONCURRENCY, CONCURRENCY } from './limits.js';
 
 /** One endpoint × case of a plan, as both schedulers (vitest's spec and runPlan) run it. */
 export function runCaseOfPlan(plan: RunPlan, deps: WorkerDeps, endpoint: SuiteEndpoint, planned: PlannedCase): Promise<CaseResult> {
@@ -44,7 +45,7 @@ export function reportOfRun(plan: RunPlan, input: { results: CaseResult[]; error
 }
 
 export interface ExecutePlanOptions {
-  /** Requests in flight at once for suites without an audit log (with one, requests run one at a time). */
+  /** Requests in flight at once (default: as the vitest path, 8, or 64 with an audit log). */
   concurrency?: number;
   /** Called as each result is decided (before the run-level pass). */
   onResult?: (result: CaseResult) => void;
@@ -57,7 +58,7 @@ export async function runPlan(plan: RunPlan, options: ExecutePlanOptions = {}): 
   const jobs = plan.suite.endpoints.flatMap((endpoint) => plan.cases.map((planned) => ({ endpoint, planned })));
   const results: CaseResult[] = new Array(jobs.length);
   try {
-    const width = plan.suite.audit ? 1 : Math.max(1, options.concurrency ?? 6);
+    const width = Math.max(1, options.concurrency ?? (plan.suite.audit ? AUDITED_CONCURRENCY : CONCURRENCY));
     let next = 0;
     const worker = async () => {
       while (next < jobs.length) {

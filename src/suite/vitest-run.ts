@@ -2,6 +2,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
 import { ResultCollector } from '../report/collector.js';
 import type { RunPlan } from './plan.js';
+import { AUDITED_CONCURRENCY, CONCURRENCY } from './limits.js';
 
 export interface VitestRunOptions {
   reportsDir: string;
@@ -56,12 +57,12 @@ export async function startPlan(plan: RunPlan, options: VitestRunOptions): Promi
       // JUnit is written from the final results (src/report/junit.ts), after blockers are decided.
       reporters: [options.liveReporter ?? 'default', collector],
       provide: { harnessPlan: plan },
-      // One worker; tests overlap (up to maxConcurrency) only for suites without an audit log,
-      // whose per-request correlation needs requests one at a time (see auth.spec.ts).
+      // One worker; tests overlap up to maxConcurrency. With an audit log they run in windows of
+      // that size (src/suite/audit-probe-impl.ts), so a larger one means fewer quiet periods.
       pool: 'forks',
       maxWorkers: 1,
       fileParallelism: false,
-      maxConcurrency: 6,
+      maxConcurrency: plan.suite.audit ? AUDITED_CONCURRENCY : CONCURRENCY,
       sequence: { shuffle: false },
       // Against real Clerk the expired-token case may wait up to ~50 s for its genuine token to age.
       testTimeout: Math.max(30_000, plan.suite.timeoutMs * 3 + 10_000) + (plan.mode === 'clerk' ? 60_000 : 0),

@@ -11,7 +11,7 @@ export interface WorkerDeps {
   context: CaseContext;
   audit?: AuditProbe;
   /** Requests the attacker key server (jku case) has served. */
-  keyUrlFetches(): number;
+  keyUrlFetches(match?: string): number;
   caseById(id: string): CaseDef;
   stop(): Promise<void>;
 }
@@ -56,7 +56,7 @@ export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
   return {
     context,
     audit,
-    keyUrlFetches: () => attacker.fetchCount(),
+    keyUrlFetches: (match) => attacker.fetchCount(match),
     caseById: (id) => getCase(id),
     stop: () => attacker.stop(),
   };

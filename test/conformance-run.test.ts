@@ -35,7 +35,7 @@ async function fastapi(faults: string[], options: { audit?: boolean; acceptedSta
   }
 }
 
-describe.skipIf(!py.ok)(`FastAPI + PyJWT backend (documents' style)${py.ok ? '' : ` — skipped: ${py.reason}`}`, () => {
+describe.concurrent.skipIf(!py.ok)(`FastAPI + PyJWT backend (documents' style)${py.ok ? '' : ` — skipped: ${py.reason}`}`, () => {
   it('correct backend: passes with its audit log, no finding at or above medium', async () => {
     const report = await fastapi([], { audit: true });
     expect(findings(report, 'medium'), dump(report)).toEqual([]);
@@ -155,7 +155,7 @@ async function express(env: Record<string, string>, faults: string[], options: {
   }
 }
 
-describe('Express + @clerk/express backend', () => {
+describe.concurrent('Express + @clerk/express backend', () => {
   it('correct backend: passes with its audit log, no finding at or above medium', async () => {
     const report = await express(emulator.env(), [], { audit: true });
     expect(findings(report, 'medium'), dump(report)).toEqual([]);
@@ -182,7 +182,7 @@ describe('Express + @clerk/express backend', () => {
   }, 60_000);
 });
 
-describe('Express + @clerk/express with authorizedParties, suite naming the origin', () => {
+describe.concurrent('Express + @clerk/express with authorizedParties, suite naming the origin', () => {
   it('valid tokens carry the origin and pass; tokens without azp or from another origin are refused', async () => {
     const backend = await startExpressBackend({ env: emulator.env(), faults: ['authorized-parties'] });
     try {

@@ -76,7 +76,7 @@ const EXPECTED: Record<Exclude<TargetFlaw, 'require-aud' | 'env-not-loaded'>, st
 
 const findings = (report: RunReport) => report.results.filter((r) => r.verdict === 'finding').map((r) => `${r.caseId}:${r.severity}`).sort();
 
-describe('each deliberate flaw, over the whole catalogue with the audit log', () => {
+describe.concurrent('each deliberate flaw, over the whole catalogue with the audit log', () => {
   it('the correct reference target passes every case', async () => {
     const report = await judge([]);
     expect(report.results.filter((r) => r.verdict !== 'pass' && r.verdict !== 'skip' && r.verdict !== 'info').map((r) => `${r.caseId}: ${r.message}`)).toEqual([]);
@@ -107,7 +107,7 @@ describe('each deliberate flaw, over the whole catalogue with the audit log', ()
   }, 60_000);
 });
 
-describe('suites without an audit log, and suites that require failures to be logged', () => {
+describe.concurrent('suites without an audit log, and suites that require failures to be logged', () => {
   const body = new URL('../fixtures/job.json', import.meta.url).pathname;
   function suiteFile(text: string): string {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'run-flaws-suite-')), 'suite.yaml');

@@ -53,7 +53,7 @@ describe('validateAuditFiles on a crafted file', () => {
     expect(reason(4)).toContain('whitespace-only line');
     expect(reason(5)).toMatch(/^invalid JSON: /);
     expect(reason(6)).toMatch(/^required property missing\b.* \[required\]$/);
-    expect(reason(7)).toMatch(/^must be integer \(got "eyJhbGciOi…\[redacted \d+ chars\]…\).* \[type\]$/);
+    expect(reason(7)).toMatch(/^must be integer \(got "eyJhbGciOi…\[redacted \d+ chars\]"\).* \[type\]$/); // redacted before cut: fits whole
     expect(reason(7)).not.toContain(secret.slice(0, 30)); // problems go through redact
     expect(reason(8)).toBe('duplicate request_id "req_2", first seen at line 2');
     expect(reason(9)).toContain('UTF-8 BOM (allowed only at the start of the file)');

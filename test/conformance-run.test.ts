@@ -35,7 +35,7 @@ async function fastapi(faults: string[], options: { audit?: boolean; acceptedSta
   }
 }
 
-describe.concurrent.skipIf(!py.ok)(`FastAPI + PyJWT backend (documents' style)${py.ok ? '' : ` — skipped: ${py.reason}`}`, () => {
+describe.skipIf(!py.ok)(`FastAPI + PyJWT backend (documents' style)${py.ok ? '' : ` — skipped: ${py.reason}`}`, { concurrent: true }, () => {
   it('correct backend: passes with its audit log, no finding at or above medium', async () => {
     const report = await fastapi([], { audit: true });
     expect(findings(report, 'medium'), dump(report)).toEqual([]);

@@ -1,14 +1,18 @@
 /**
  * Load and compile an audit-line JSON Schema (draft 2020-12, ajv + ajv-formats). `$ref`s to other
- * files resolve next to the schema file (never over the network); `x-unique` (top level) declares
- * fields whose values must not repeat across lines — the file validator enforces it.
+ * files resolve only inside the schema file's folder (never over the network, never `file:` or
+ * `../` outside it: a schema must not make the harness read and print /etc/passwd); `pattern`s run
+ * on a linear-time engine (re2js), so `^(a+)+$` cannot hang validation; `x-unique` (top level)
+ * declares fields whose values must not repeat across lines — the file validator enforces it.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv2020, type AnySchemaObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { RE2JS } from 're2js';
 import { HarnessError, isHarnessError } from '../errors.js';
+import { redact } from '../redact.js';
 import { toViolations } from './violations.js';
 import type { AuditValidator } from './types.js';
 
@@ -18,6 +22,27 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 export const DEFAULT_AUDIT_SCHEMA = fileURLToPath(new URL('../../fixtures/audit.schema.json', import.meta.url));
 
 const DRAFT_2020 = 'https://json-schema.org/draft/2020-12/schema';
+/** A schema file larger than this is refused (read whole, then compiled). */
+export const MAX_SCHEMA_BYTES = 4 * 1024 * 1024;
+
+/**
+ * ajv's `code.regExp` engine on re2js: a schema `pattern` (or `patternProperties` key) matches in
+ * time linear in the input, whatever the pattern. Lookaround and backreferences, which need
+ * backtracking, are refused when the schema compiles, with the pattern named.
+ */
+export function linearRegExp(pattern: string, flags: string): { test(s: string): boolean; toString(): string } {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(RE2JS.translateRegExp(pattern));
+  } catch (err) {
+    throw new HarnessError('AUDIT_INVALID', `pattern ${JSON.stringify(pattern)} is not supported by the linear-time regex engine: ${(err as Error).message}`, {
+      hint: 'rewrite it without lookahead/lookbehind ((?=, (?!, (?<=) or backreferences (\\1): patterns run on RE2 so that no line can make validation hang',
+    });
+  }
+  // ajv caches compiled patterns by toString(): each must be distinct.
+  return { test: (s: string) => re.test(s), toString: () => `/${pattern}/${flags}` };
+}
+linearRegExp.code = 'linearRegExp';
 const UNIQUE_KEYWORD = 'x-unique';
 
 /**
@@ -30,6 +55,8 @@ export async function loadAuditValidator(options: { schemaPath?: string; cwd?: s
     ? isAbsolute(options.schemaPath) ? options.schemaPath : resolve(options.cwd ?? process.cwd(), options.schemaPath)
     : DEFAULT_AUDIT_SCHEMA;
   const root = await readSchemaFile(schemaPath, schemaPath);
+  // Every $ref must stay in this folder (or below), after symlinks are followed.
+  const folder = await realpath(dirname(schemaPath)).catch(() => dirname(schemaPath));
   const uniqueFields = readUniqueFields(root, schemaPath);
 
   // Without an $id, relative $refs resolve against the file's own URL, so loadSchema sees file: URIs.
@@ -43,8 +70,10 @@ export async function loadAuditValidator(options: { schemaPath?: string; cwd?: s
     strict: true,
     strictTypes: false, // `type: ["string","null"]` with `pattern` is the natural nullable form
     strictRequired: false,
+    // The bundled schema's patterns are ours and safe: native RegExp keeps the hot path fast.
+    ...(schemaPath === DEFAULT_AUDIT_SCHEMA ? {} : { code: { regExp: linearRegExp } }),
     loadSchema: async (uri) => {
-      const file = fileFor(uri, bases, schemaPath);
+      const file = await insideFolder(fileFor(uri, bases, schemaPath), uri, folder, schemaPath);
       const loaded = await readSchemaFile(file, schemaPath);
       if (typeof loaded.$id === 'string') bases.set(baseOf(new URL(loaded.$id, uri).href), dirname(file));
       registerVendorKeywords(ajv, loaded);
@@ -58,8 +87,11 @@ export async function loadAuditValidator(options: { schemaPath?: string; cwd?: s
   try {
     validate = await ajv.compileAsync({ ...root, $id: rootId });
   } catch (err) {
-    if (isHarnessError(err)) throw err;
-    throw new HarnessError('AUDIT_INVALID', `audit schema ${schemaPath} does not compile: ${(err as Error).message}`, {
+    if (isHarnessError(err)) {
+      if (err.code === 'AUDIT_INVALID' && err.message.startsWith('pattern ')) throw new HarnessError('AUDIT_INVALID', `audit schema ${schemaPath}: ${err.message}`, { hint: err.hint });
+      throw err;
+    }
+    throw new HarnessError('AUDIT_INVALID', `audit schema ${schemaPath} does not compile: ${redact((err as Error).message)}`, {
       hint: 'fix the schema (draft 2020-12; $refs to files next to it; formats from ajv-formats), or omit --schema to use the bundled one',
       cause: err,
     });
@@ -69,18 +101,55 @@ export async function loadAuditValidator(options: { schemaPath?: string; cwd?: s
     schemaPath,
     uniqueFields,
     check(entry) {
-      if (validate(entry)) return [];
+      let valid: boolean;
+      try {
+        valid = validate(entry);
+      } catch (err) {
+        // A recursive schema ($ref: "#") over a 100k-deep line: the stack gave out, not the line.
+        // (Without recursion ajv never descends that far; toViolations is depth-safe.)
+        if (err instanceof RangeError) return [tooDeep()];
+        throw err;
+      }
+      if (valid) return [];
       return toViolations((validate as unknown as { errors: Parameters<typeof toViolations>[0] }).errors ?? [], entry);
     },
   };
+}
+
+function tooDeep() {
+  return { field: '(entry)', keyword: 'depth', message: 'nested too deeply to validate against this (recursive) schema' };
+}
+
+/**
+ * The real path of a $ref'd file, refused unless it lies inside `folder` (the root schema's
+ * folder, symlinks followed): `file:///etc/passwd`, `../../etc/passwd` and a symlink out all fail
+ * here, before anything is read, with the $ref named.
+ */
+async function insideFolder(file: string, uri: string, folder: string, rootPath: string): Promise<string> {
+  const real = await realpath(file).catch(() => resolve(file));
+  const rel = relative(folder, real);
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
+    throw new HarnessError('AUDIT_INVALID', `audit schema ${rootPath}: $ref "${uri}" points outside the schema's folder ${folder}; refused`, {
+      hint: 'copy the referenced schema into the folder of the audit schema (or a folder below it) and refer to it by relative path',
+    });
+  }
+  return real;
 }
 
 async function readSchemaFile(file: string, rootPath: string): Promise<AnySchemaObject> {
   const via = file === rootPath ? '' : ` (referenced from ${rootPath})`;
   let text: string;
   try {
+    const info = await stat(file);
+    if (!info.isFile()) {
+      throw new HarnessError('AUDIT_INVALID', `audit schema ${file}${via} is not a regular file`, { hint: 'pass the path of a .json schema file' });
+    }
+    if (info.size > MAX_SCHEMA_BYTES) {
+      throw new HarnessError('AUDIT_INVALID', `audit schema ${file}${via} is ${info.size} bytes, over the ${MAX_SCHEMA_BYTES}-byte limit for a schema`);
+    }
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (isHarnessError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new HarnessError('AUDIT_INVALID', `audit schema ${file}${via} cannot be read (${code})`, {
       hint: 'check the path given to --schema (or the suite\'s audit.schema) and the $refs in the schema',
@@ -90,7 +159,7 @@ async function readSchemaFile(file: string, rootPath: string): Promise<AnySchema
   try {
     value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
-    throw new HarnessError('AUDIT_INVALID', `audit schema ${file}${via} is not valid JSON: ${(err as Error).message}`);
+    throw new HarnessError('AUDIT_INVALID', `audit schema ${file}${via} is not valid JSON: ${redact((err as Error).message)}`);
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new HarnessError('AUDIT_INVALID', `audit schema ${file}${via} must be a JSON object (a JSON Schema)`);

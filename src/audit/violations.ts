@@ -3,6 +3,7 @@
  * with the offending value (short) so a user can fix the writer without opening the log.
  */
 import type { ErrorObject } from 'ajv/dist/2020.js';
+import { redact } from '../redact.js';
 import type { AuditViolation } from './types.js';
 
 const MAX_SHOWN = 60;
@@ -75,9 +76,36 @@ function valueAt(entry: unknown, segments: string[]): unknown {
   return node;
 }
 
-/** A short JSON rendering of a value; long strings are cut (the caller redacts before printing). */
+/** Values nested deeper than this are shown as a marker (JSON.stringify recurses on the stack). */
+export const MAX_SHOWN_DEPTH = 32;
+
+/** Whether `value` nests deeper than `limit`; iterative, and stops as soon as it knows. */
+export function deeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/**
+ * A short JSON rendering of a value. Redacted BEFORE it is cut: a cut PEM private key or token
+ * would no longer look like one to redact() and its first characters would be printed.
+ */
 export function shown(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  if (deeperThan(value, MAX_SHOWN_DEPTH)) return `(a value nested deeper than ${MAX_SHOWN_DEPTH} levels)`;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  text = redact(text);
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
 }

@@ -29,7 +29,26 @@ const validators = new Map<string, (data: unknown) => boolean>(VARIABLES.map((v)
 
 function describe(spec: VariableSpec, env: EnvMap): string {
   const v = env[spec.name];
-  return v && v.source !== 'environment' ? `${spec.name} (in ${v.source})` : spec.name;
+  if (!v || v.source === 'environment') return spec.name;
+  return `${spec.name} (in ${v.source}${v.emptyInEnvironment ? `; the empty ${spec.name} in the environment is ignored` : ''})`;
+}
+
+/** Longest part of a bad value echoed in a message; the rest is cut and its length said. */
+const MAX_ECHO = 60;
+
+/** A non-secret value for a message: on one line, cut with its length when long. */
+export function echoValue(value: string): string {
+  const oneLine = value.replace(/\r?\n/g, '\\n');
+  return oneLine.length > MAX_ECHO ? `"${oneLine.slice(0, MAX_ECHO - 3)}..." (${value.length} characters)` : `"${oneLine}"`;
+}
+
+function opensAsUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Check one present variable; throws a one-line HarnessError naming it. */
@@ -43,9 +62,12 @@ function checkVariable(spec: VariableSpec, env: EnvMap): void {
   }
   const validate = validators.get(spec.name)!;
   const value: string = entry.value;
+  // ajv's "uri" format is a pattern: it lets through ports over 65535; Node's URL parser decides.
+  if (spec.schema.format === 'uri' && validate(value) === true && !opensAsUrl(value)) {
+    throw new HarnessError('CONFIG_INVALID', `${where} is not a URL Node can open (got ${echoValue(value)}; a port is 1-65535, an IPv6 host is written [::1])`, { hint: spec.fix });
+  }
   if (validate(value) !== true) {
-    const oneLine = value.replace(/\r?\n/g, '\\n');
-    const shown = spec.secret ? '' : ` (got "${oneLine.length > 60 ? oneLine.slice(0, 57) + '...' : oneLine}")`;
+    const shown = spec.secret ? '' : ` (got ${echoValue(value)})`;
     throw new HarnessError('CONFIG_INVALID', `${where} is not well-formed${shown}`, { hint: spec.fix });
   }
 }
@@ -64,7 +86,8 @@ export function loadConfig(options: { cwd?: string; envFiles?: string[]; environ
   for (const name of options.require ?? []) {
     const spec = VARIABLES.find((v) => v.name === name);
     if (!env[name] || env[name].value.trim() === '') {
-      throw new HarnessError('CONFIG_MISSING', `${name} is not set (looked in .env.local, .env and the environment)`, {
+      const empty = env[name]?.source === 'environment' ? `${name} is set but empty in the environment, and not set in .env.local or .env` : `${name} is not set (looked in .env.local, .env and the environment)`;
+      throw new HarnessError('CONFIG_MISSING', empty, {
         hint: spec?.fix,
       });
     }

@@ -13,8 +13,32 @@ export interface SendOptions {
 export interface SendResult {
   status: number;
   headers: Record<string, string>;
+  /** The body up to `MAX_BODY_BYTES` (the rest is discarded unread). */
   body: string;
+  /** Set when the body was longer than the cap: how many bytes were kept. */
+  truncatedAt?: number;
   durationMs: number;
+}
+
+/** A verdict needs the start of an answer, never all of it: a 500 MB answer must not take gigabytes. */
+export const MAX_BODY_BYTES = 1 << 20;
+
+/** Read at most `max` bytes of a body, then stop reading (the connection is dropped, not drained). */
+export async function readCapped(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (err?: Error) => void }, max = MAX_BODY_BYTES): Promise<{ text: string; truncatedAt?: number }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    if (size + b.length > max) {
+      chunks.push(b.subarray(0, max - size));
+      size = max;
+      body.destroy?.();
+      return { text: Buffer.concat(chunks).toString('utf8'), truncatedAt: max };
+    }
+    chunks.push(b);
+    size += b.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8') };
 }
 
 const SHOWN_HEADERS = ['content-type', 'www-authenticate', 'x-clerk-auth-status', 'x-clerk-auth-reason', 'x-clerk-auth-message', 'location', 'date'];
@@ -62,13 +86,13 @@ export async function send(url: string, options: SendOptions): Promise<SendResul
       bodyTimeout: options.timeoutMs,
       dispatcher: options.dispatcher,
     });
-    const body = await res.body.text();
+    const { text: body, truncatedAt } = await readCapped(res.body);
     const headers: Record<string, string> = {};
     for (const name of SHOWN_HEADERS) {
       const v = res.headers[name];
       if (v !== undefined) headers[name] = redact(Array.isArray(v) ? v.join(', ') : v);
     }
-    return { status: res.statusCode, headers, body, durationMs: Math.round(performance.now() - started) };
+    return { status: res.statusCode, headers, body, ...(truncatedAt ? { truncatedAt } : {}), durationMs: Math.round(performance.now() - started) };
   } catch (err) {
     throw transportError(url, err, options.timeoutMs);
   } finally {

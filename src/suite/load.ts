@@ -1,7 +1,8 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isNode, visit, type Document } from 'yaml';
+import { checkUserFile, readUserFileSync, userFileExists, UserFileError } from '../config/user-file.js';
 import type { ErrorObject } from 'ajv';
 import { HarnessError } from '../errors.js';
 import { packagePath } from '../paths.js';
@@ -10,6 +11,14 @@ import type { Suite, SuiteEndpoint } from './types.js';
 
 export const SUITE_SCHEMA_FILE = packagePath('suites', 'suite.schema.json');
 export const DEFAULT_SUITE_FILE = packagePath('suites', 'reference.yaml');
+/** A suite is a page of YAML; anything bigger is not one. */
+export const MAX_SUITE_BYTES = 1024 * 1024;
+/** Body fixtures are read whole for every request. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Aliases a suite may expand: enough for shared headers, far too few for an alias bomb. */
+export const MAX_SUITE_ALIASES = 1000;
+/** An HTTP token (RFC 9110): what a header name may be. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 let validator: ReturnType<Ajv2020['compile']> | undefined;
 function validate(data: unknown): ErrorObject[] {
@@ -68,10 +77,11 @@ interface RawEndpoint {
 export function loadSuite(file: string, options: { cwd?: string } = {}): Suite {
   const cwd = options.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
-  if (!existsSync(abs)) {
+  if (!userFileExists(abs)) {
     throw new HarnessError('FIXTURE_MISSING', `suite file ${file} does not exist`, { hint: 'pass --suite with a path to a .yaml or .json suite (see suites/reference.yaml)' });
   }
-  const text = readFileSync(abs, 'utf8');
+  // Regular files only, bounded: a directory, FIFO or /dev/zero is refused before any byte is read.
+  const text = readUserFileSync(abs, { what: `suite file ${file}`, code: 'SUITE_INVALID', maxBytes: MAX_SUITE_BYTES });
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const rel = path.relative(cwd, abs) || abs;
@@ -80,7 +90,7 @@ export function loadSuite(file: string, options: { cwd?: string } = {}): Suite {
     const line = lineCounter.linePos(err.pos[0]).line;
     throw new HarnessError('SUITE_INVALID', `${rel}:${line}: cannot parse: ${err.message.split('\n')[0]}`, { hint: 'fix the YAML/JSON syntax at that line' });
   }
-  const data = doc.toJS() as Record<string, unknown> | null;
+  const data = suiteData(doc, rel, lineCounter);
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new HarnessError('SUITE_INVALID', `${rel}:1: a suite must be a mapping with "name" and "endpoints"`, { hint: 'start from suites/reference.yaml' });
   }
@@ -98,6 +108,7 @@ export function loadSuite(file: string, options: { cwd?: string } = {}): Suite {
     return isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : 1;
   };
   const raw = data as Record<string, any>;
+  checkTarget(raw, rel, lineOf);
   // Two endpoints with one name would overwrite each other in every report.
   const seen = new Map<string, number>();
   (raw.endpoints as RawEndpoint[]).forEach((e, i) => {
@@ -119,6 +130,65 @@ export function loadSuite(file: string, options: { cwd?: string } = {}): Suite {
   return normalise(raw, abs, rel, cwd);
 }
 
+/**
+ * The suite as plain data. Aliases are resolved with a bound (an alias bomb stops at
+ * MAX_SUITE_ALIASES instead of taking the memory), and an alias without its anchor is named with
+ * its line, not thrown as a ReferenceError.
+ */
+function suiteData(doc: Document, rel: string, lineCounter: LineCounter): Record<string, unknown> | null {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_SUITE_ALIASES }) as Record<string, unknown> | null;
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    const aliases: Array<{ source: string; line: number }> = [];
+    visit(doc, {
+      Alias(_key, node) {
+        aliases.push({ source: node.source, line: node.range ? lineCounter.linePos(node.range[0]).line : 1 });
+      },
+    });
+    const unresolved = /Unresolved alias[^:]*: (.+)$/.exec(err.message)?.[1];
+    const at = aliases.find((a) => a.source === unresolved) ?? aliases[0];
+    const line = at?.line ?? 1;
+    if (unresolved) {
+      throw new HarnessError('SUITE_INVALID', `${rel}:${line}: alias *${unresolved} has no anchor &${unresolved} before it`, { hint: `define &${unresolved} earlier in the file, or write the value out` });
+    }
+    throw new HarnessError('SUITE_INVALID', `${rel}:${line}: its aliases expand to more than ${MAX_SUITE_ALIASES} nodes (a YAML alias bomb?); refused`, {
+      hint: 'a suite needs only a few aliases (shared headers, statuses): write the values out',
+    });
+  }
+}
+
+/** What the suite schema cannot say: base_url is a URL node can open, target.headers are safe to send. */
+function checkTarget(raw: Record<string, any>, rel: string, lineOf: (keys: Array<string | number>) => number): void {
+  const base = raw.target?.base_url;
+  if (typeof base === 'string' && base !== '${TARGET_URL}') {
+    let ok = false;
+    try {
+      const u = new URL(base);
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    } catch {
+      // not a URL (a port over 65535, an unclosed [ipv6 bracket, a space...)
+    }
+    if (!ok) {
+      throw new HarnessError('SUITE_INVALID', `${rel}:${lineOf(['target', 'base_url'])}: target.base_url "${base}" is not a valid http(s) URL (a port must be 1-65535, an IPv6 host is written [::1])`, {
+        hint: 'e.g. base_url: http://127.0.0.1:8000, or leave it out to use TARGET_URL / --target',
+      });
+    }
+  }
+  const headers = raw.target?.headers;
+  if (headers && typeof headers === 'object') {
+    for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+      const line = lineOf(['target', 'headers', name]);
+      if (!HEADER_NAME.test(name)) {
+        throw new HarnessError('SUITE_INVALID', `${rel}:${line}: target.headers name ${JSON.stringify(name)} is not a valid header name (letters, digits and !#$%&'*+.^_\`|~- only; no spaces, CR or LF)`, { hint: 'fix the header name' });
+      }
+      if (typeof value === 'string' && /[\r\n\u0000]/.test(value)) {
+        throw new HarnessError('SUITE_INVALID', `${rel}:${line}: target.headers.${name} must not contain CR, LF or NUL (header injection)`, { hint: 'put the value on one line' });
+      }
+    }
+  }
+}
+
 function normalise(raw: Record<string, any>, abs: string, rel: string, cwd: string): Suite {
   const dir = path.dirname(abs);
   const defAccepted = asList(raw.defaults?.accepted_status) ?? [200, 201, 202, 204];
@@ -130,8 +200,12 @@ function normalise(raw: Record<string, any>, abs: string, rel: string, cwd: stri
     let bodyFile: string | undefined;
     if (e.body) {
       bodyFile = path.resolve(dir, e.body);
-      if (!existsSync(bodyFile)) {
-        throw new HarnessError('FIXTURE_MISSING', `${rel}: endpoints[${i}].body: fixture ${e.body} not found (looked at ${bodyFile})`, { hint: 'body paths are relative to the suite file' });
+      try {
+        checkUserFile(bodyFile, { what: `fixture ${e.body}`, code: 'FIXTURE_MISSING', maxBytes: MAX_BODY_BYTES });
+      } catch (err) {
+        if (!(err instanceof UserFileError)) throw err;
+        const why = err.problem === 'missing' ? `fixture ${e.body} not found (looked at ${bodyFile})` : err.message;
+        throw new HarnessError('FIXTURE_MISSING', `${rel}: endpoints[${i}].body: ${why}`, { hint: err.problem === 'missing' ? 'body paths are relative to the suite file' : err.hint ?? 'body paths are relative to the suite file' });
       }
     }
     return {

@@ -6,7 +6,8 @@
  */
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HarnessError } from '../errors.js';
+import { HarnessError, isHarnessError } from '../errors.js';
+import { notClerk, transportWords } from './mode.js';
 
 export interface RetryOptions {
   /** Total attempts, first included. Default 4. */
@@ -51,7 +52,10 @@ type Outcome =
   | { kind: 'unreachable'; message: string };
 
 function classify(err: unknown, attempt: number, ctx: CallContext, options: Required<Omit<RetryOptions, 'sleep' | 'onRetry' | 'timeoutMs'>>): Outcome {
-  if (!isClerkAPIResponseError(err)) return { kind: 'fail', error: err as Error };
+  if (isHarnessError(err)) return { kind: 'fail', error: err };
+  // The SDK throws plain errors ("A valid resource ID is required", a TypeError reading a field)
+  // only when an answer lacked what Clerk always sends.
+  if (!isClerkAPIResponseError(err)) return { kind: 'fail', error: notClerk(ctx.apiUrl, `gave an answer the Clerk SDK cannot use while trying to ${ctx.action} (${(err as Error)?.message ?? String(err)})`) };
   const status = err.status as number | undefined;
   const first = err.errors[0];
   const code = first?.code ?? 'unknown';
@@ -108,6 +112,9 @@ async function unreachable(ctx: CallContext, message: string, attempts: number, 
   } catch (err) {
     const c = (err as { cause?: { code?: string; message?: string } }).cause;
     reason = c?.code ?? c?.message ?? (err as Error).message ?? message;
+    // Garbage bytes or a reset are an answer from something that is not Clerk, not "unreachable".
+    const words = transportWords(c?.code);
+    if (words) return notClerk(ctx.apiUrl, `${words} while trying to ${ctx.action}`);
   }
   return new HarnessError('CLERK_UNREACHABLE', `cannot reach the Clerk Backend API at ${ctx.apiUrl} to ${ctx.action}: ${reason} (${attempts} attempts)`, {
     hint: 'check CLERK_API_URL and the network; offline, start `clerk-harness emulator` and use the CLERK_API_URL it prints',

@@ -8,7 +8,7 @@ import { createClerkClient } from '@clerk/backend';
 import { HarnessError } from '../errors.js';
 import { callClerk, ClerkCallError, clerkCallToHarnessError, type CallContext, type RetryOptions } from './clerk-call.js';
 import { toMintedToken } from './decode.js';
-import { detectMode, joinUrl } from './mode.js';
+import { checkClerkAnswers, detectMode, joinUrl, notClerk } from './mode.js';
 import type { MintOptions, MintedToken, TemplateInfo, TokenSource } from './types.js';
 
 export interface TokenSourceConfig {
@@ -25,6 +25,14 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
   const { apiUrl, secretKey } = config;
   const probe = await detectMode(apiUrl, secretKey);
   const emulator = probe.mode !== 'clerk';
+  // A URL that is not Clerk (200 {}, an HTML page, a huge body) is said so here, not as SDK stacks.
+  if (!emulator) await checkClerkAnswers(apiUrl, secretKey);
+  /** What the SDK handed back must have the shape Clerk's answers have. */
+  const expect = <T>(value: T, ok: (v: T) => boolean, action: string, what: string): T => {
+    if (!ok(value)) throw notClerk(apiUrl, `answered the request to ${action} without ${what}`);
+    return value;
+  };
+  const isId = (v: unknown) => typeof v === 'string' && v.length > 0;
   const clerk = createClerkClient({ secretKey, apiUrl, telemetry: { disabled: true } });
   const context = (action: string): CallContext => ({ apiUrl, action, emulator });
   const call = <T>(action: string, fn: () => Promise<T>) => callClerk(context(action), fn, config.retry);
@@ -39,7 +47,7 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
 
   async function userById(id: string): Promise<string> {
     try {
-      return (await call(`get the test user ${id}`, () => clerk.users.getUser(id))).id;
+      return expect((await call(`get the test user ${id}`, () => clerk.users.getUser(id)))?.id, isId, `get the test user ${id}`, 'a user id');
     } catch (err) {
       if (!(err instanceof ClerkCallError) || err.status !== 404) throw err instanceof ClerkCallError ? clerkCallToHarnessError(err, context(`get user ${id}`)) : err;
       const from = config.testUserIdFrom ?? 'CLERK_TEST_USER_ID';
@@ -53,14 +61,18 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
   }
 
   async function userByEmail(email: string): Promise<string> {
-    const find = async () => (await plain(`look up the test user ${email}`, () => clerk.users.getUserList({ emailAddress: [email], limit: 1 }))).data[0]?.id;
+    const lookup = `look up the test user ${email}`;
+    const find = async () => {
+      const page = expect(await plain(lookup, () => clerk.users.getUserList({ emailAddress: [email], limit: 1 })), (p) => Array.isArray(p?.data), lookup, 'a user list');
+      return page.data[0] === undefined ? undefined : expect(page.data[0]?.id, isId, lookup, 'a user id');
+    };
     const found = await find();
     if (found) return found;
     try {
       const created = await call(`create the test user ${email}`, () =>
         clerk.users.createUser({ emailAddress: [email], skipPasswordRequirement: true, skipPasswordChecks: true }),
       );
-      return created.id;
+      return expect(created?.id, isId, `create the test user ${email}`, 'a user id');
     } catch (err) {
       // Another process created it between our lookup and create: use theirs.
       if (err instanceof ClerkCallError && err.code === 'form_identifier_exists') {
@@ -84,7 +96,8 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
   const sessionId = async () => {
     const uid = await userId();
     if (session) return session;
-    const p = plain(`create a session for ${uid}`, async () => (await clerk.sessions.createSession({ userId: uid })).id);
+    const action = `create a session for ${uid}`;
+    const p = plain(action, async () => (await clerk.sessions.createSession({ userId: uid }))?.id).then((id) => expect(id, isId, action, 'a session id'));
     session = p;
     p.catch(() => session === p && (session = undefined));
     return p;
@@ -93,7 +106,7 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
   async function listTemplates(): Promise<TemplateInfo[]> {
     const out: TemplateInfo[] = [];
     for (let offset = 0; ; offset += 100) {
-      const page = await plain('list JWT templates', () => clerk.jwtTemplates.list({ limit: 100, offset }));
+      const page = expect(await plain('list JWT templates', () => clerk.jwtTemplates.list({ limit: 100, offset })), (p) => Array.isArray(p?.data), 'list JWT templates', 'a list of templates');
       for (const t of page.data) out.push({ id: t.id, name: t.name, lifetime: t.lifetime, allowedClockSkew: t.allowedClockSkew, claims: t.claims as Record<string, unknown> });
       if (page.data.length < 100 || out.length >= page.totalCount) return out;
     }
@@ -113,7 +126,7 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
     const sid = await sessionId();
     const action = options.template ? `mint a "${options.template}" template token` : 'mint a session token';
     const res = await call(action, () => clerk.sessions.getToken(sid, options.template, options.expiresInSeconds));
-    return res.jwt;
+    return expect(res?.jwt, (j) => typeof j === 'string' && j.split('.').length === 3, action, 'a JWT');
   }
 
   async function mint(options: MintOptions = {}): Promise<MintedToken> {

@@ -66,33 +66,62 @@ function parseEndpoint(value: string): { method: string; path: string } {
 /** What doctor takes from a run suite: its target, the first audited endpoint, its audit settings. */
 async function suiteSettings(file: string, ctx: CommandContext) {
   const path = await import('node:path');
-  const { readFileSync } = await import('node:fs');
-  const { loadSuite } = await import('../../suite/load.js');
+  const { readUserFileSync } = await import('../../config/user-file.js');
+  const { loadSuite, MAX_BODY_BYTES } = await import('../../suite/load.js');
   const suite = loadSuite(path.resolve(ctx.cwd, file), { cwd: ctx.cwd });
   const e = suite.endpoints.find((x) => x.audited) ?? suite.endpoints[0]!;
   return {
     target: suite.baseUrl,
-    endpoint: { method: e.method, path: e.path, body: e.bodyFile ? readFileSync(e.bodyFile, 'utf8') : undefined, contentType: e.contentType },
+    endpoint: { method: e.method, path: e.path, body: e.bodyFile ? readUserFileSync(e.bodyFile, { what: `fixture ${e.bodyFile}`, code: 'FIXTURE_MISSING', maxBytes: MAX_BODY_BYTES }) : undefined, contentType: e.contentType },
     audit: suite.audit ? { baseDir: suite.audit.baseDir, pattern: suite.audit.pathPattern, schemaFile: suite.audit.schemaFile, classifier: suite.audit.classifier } : (false as const),
   };
 }
 
+const MAX_URL_LENGTH = 2048;
+
 function targetUrl(value: string | undefined, ctx: CommandContext): string | undefined {
   const raw = value ?? readEnv({ cwd: ctx.cwd, environment: ctx.env }).TARGET_URL?.value;
   if (!raw) return undefined;
+  if (raw.length > MAX_URL_LENGTH) {
+    const shown = `"${raw.slice(0, 57).replace(/\s+/g, ' ')}..." (${raw.length} characters)`;
+    throw new HarnessError('USAGE', `doctor: target ${shown} is longer than ${MAX_URL_LENGTH} characters; not a base URL`, { hint: 'e.g. --target http://127.0.0.1:8000 (or TARGET_URL in .env.local)' });
+  }
   try {
     const u = new URL(raw);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
   } catch {
-    throw new HarnessError('USAGE', `doctor: target "${raw}" is not an http(s) URL`, { hint: 'e.g. --target http://127.0.0.1:8000' });
+    throw new HarnessError('USAGE', `doctor: target "${raw}" is not an http(s) URL${/:\d{6,}|:(6553[6-9]|655[4-9]\d|65[6-9]\d\d|6[6-9]\d{3}|[7-9]\d{4})(\/|$)/.test(raw) ? ' (a port is 1-65535)' : ''}`, { hint: 'e.g. --target http://127.0.0.1:8000 (an IPv6 host is written http://[::1]:8000)' });
   }
   return raw.replace(/\/+$/, '');
 }
 
+/** Per-request timeout: 0 would fail every request, and timers cannot wait past 2^31-1 ms. */
+const MIN_TIMEOUT_MS = 100;
+const MAX_TIMEOUT_MS = 600_000;
+
+function timeoutFlag(value: string | undefined): number {
+  const ms = intFlag('doctor', 'timeout', value, 5000);
+  if (ms < MIN_TIMEOUT_MS || ms > MAX_TIMEOUT_MS) {
+    throw new HarnessError('USAGE', `doctor: --timeout must be between ${MIN_TIMEOUT_MS} and ${MAX_TIMEOUT_MS} ms, got ${value}`, { hint: 'e.g. --timeout 5000 (the default); it is per request, in milliseconds' });
+  }
+  return ms;
+}
+
+/** Longest input doctor explain reads from stdin; a pasted response is far smaller. */
+const MAX_EXPLAIN_INPUT = 4 * 1024 * 1024;
+
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new HarnessError('USAGE', 'doctor explain: nothing to explain', { hint: 'pass a token, body or message as an argument, or pipe it in with "-"' });
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin as AsyncIterable<Buffer>) chunks.push(c);
+  let size = 0;
+  for await (const c of process.stdin as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_EXPLAIN_INPUT) {
+      process.stdin.destroy();
+      throw new HarnessError('USAGE', `doctor explain: the input is over ${MAX_EXPLAIN_INPUT} bytes`, { hint: 'paste the status line, headers and the start of the body, or the token alone' });
+    }
+    chunks.push(c);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -159,7 +188,7 @@ const command: Command = {
         auditDir: values['audit-dir'] ?? 'logs/audit',
         // --audit-dir says where the documents' layout lives; without it the suite's audit settings hold.
         audit: values['audit-dir'] === undefined ? fromSuite?.audit : undefined,
-        timeoutMs: intFlag('doctor', 'timeout', values.timeout, 5000),
+        timeoutMs: timeoutFlag(values.timeout),
         only,
       },
     });

@@ -100,10 +100,36 @@ function checkedFault(fault: FaultInjection): FaultInjection {
   return fault;
 }
 
+/** Clerk's bounds for a JWT template's token lifetime, in seconds. */
+const MIN_LIFETIME = 30;
+const MAX_LIFETIME = 315_360_000;
+/** Ten years either way: more is not clock skew, and Date cannot show 1e308 s. */
+const MAX_CLOCK_OFFSET = 315_360_000;
+
 function parseTemplate(spec: string): { name: string; lifetime?: number; claims: Record<string, unknown> } {
   const m = /^([A-Za-z0-9_.-]{1,64})(?::(\d+))?$/.exec(spec);
-  if (!m) throw new HarnessError('USAGE', `emulator: --template "${spec}" must be NAME or NAME:SECONDS (letters, digits, _ . -)`);
-  return { name: m[1], lifetime: m[2] ? Number(m[2]) : undefined, claims: DEFAULT_TEMPLATE_CLAIMS };
+  if (!m || m[1] === '.' || m[1] === '..') throw new HarnessError('USAGE', `emulator: --template "${spec}" must be NAME or NAME:SECONDS (letters, digits, _ . -)`);
+  const lifetime = m[2] ? Number(m[2]) : undefined;
+  if (lifetime !== undefined && (lifetime < MIN_LIFETIME || lifetime > MAX_LIFETIME)) {
+    throw new HarnessError('USAGE', `emulator: --template "${spec}": the lifetime must be ${MIN_LIFETIME} to ${MAX_LIFETIME} seconds, got ${m[2]}`, { hint: `e.g. --template ${m[1]}:60` });
+  }
+  return { name: m[1], lifetime, claims: DEFAULT_TEMPLATE_CLAIMS };
+}
+
+/** --authorized-party is an origin (scheme, host, port), as `azp` holds and authorizedParties lists. */
+function checkAuthorizedParty(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let origin: string | undefined;
+  try {
+    const u = new URL(value);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname && value.replace(/\/$/, '') === u.origin) origin = u.origin;
+  } catch {
+    // not a URL
+  }
+  if (!origin) {
+    throw new HarnessError('USAGE', `emulator: --authorized-party must be an origin such as https://app.example.com or http://localhost:3000, got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)}`, { hint: 'scheme, host and port only: no path, no trailing text' });
+  }
+  return origin;
 }
 
 function checkSecretKey(key: string | undefined): string | undefined {
@@ -123,9 +149,18 @@ async function remoteTarget(ctx: CommandContext, values: { url?: string; 'secret
 
 async function runSubcommand(ctx: CommandContext, sub: string, values: Record<string, unknown>): Promise<0> {
   const target = await remoteTarget(ctx, values as { url?: string; 'secret-key'?: string });
-  const { injectRemoteFault, rotateRemoteKey } = await import('../../emulator/admin-client.js');
+  const [{ injectRemoteFault, rotateRemoteKey }, { checkIsEmulator }] = await Promise.all([import('../../emulator/admin-client.js'), import('../../tokens/mode.js')]);
+  // Something else at that URL (200 {} to everything, a huge body, garbage bytes) is said so
+  // before the admin call reads its answer.
+  await checkIsEmulator(target.url, target.secretKey);
   if (sub === 'rotate') {
-    const { kid, public_pem: pem } = await rotateRemoteKey(target.url, target.secretKey);
+    const answer = await rotateRemoteKey(target.url, target.secretKey);
+    const { kid, public_pem: pem } = (answer ?? {}) as { kid?: unknown; public_pem?: unknown };
+    if (typeof kid !== 'string' || typeof pem !== 'string' || !pem.includes('-----BEGIN PUBLIC KEY-----')) {
+      throw new HarnessError('CLERK_API', `${target.url} answered the rotation without a new kid and public key; it does not answer like a clerk-harness emulator`, {
+        hint: 'pass the URL `clerk-harness emulator` printed with --url (or set CLERK_API_URL to it)',
+      });
+    }
     const { formatEnvValue } = await import('../../tokens/env-persist.js');
     ctx.stdout.write(
       [
@@ -199,8 +234,12 @@ const command: Command = {
     if (sub) return runSubcommand(ctx, sub, values);
 
     const port = intFlag('emulator', 'port', values.port, DEFAULT_PORT);
+    if (port > 65535) throw new HarnessError('USAGE', `emulator: --port must be 0-65535 (0 = any free port), got ${values.port}`);
     const offset = values['clock-offset'] === undefined ? 0 : Number(values['clock-offset']);
     if (!Number.isInteger(offset)) throw new HarnessError('USAGE', `emulator: --clock-offset must be a whole number of seconds, got "${values['clock-offset']}"`);
+    if (Math.abs(offset) > MAX_CLOCK_OFFSET) throw new HarnessError('USAGE', `emulator: --clock-offset must be within ±${MAX_CLOCK_OFFSET} seconds (ten years), got ${values['clock-offset']}`, { hint: 'e.g. --clock-offset -120 for a clock two minutes behind' });
+    const authorizedParty = checkAuthorizedParty(values['authorized-party']);
+    const templates = (values.template ?? []).map(parseTemplate);
     if (values.ephemeral && values['key-file']) throw new HarnessError('USAGE', 'emulator: --ephemeral and --key-file exclude each other');
     const keyFile = values.ephemeral ? undefined : path.resolve(ctx.cwd, values['key-file'] ?? DEFAULT_KEY_FILE);
     const faults = (values.fault ?? []).map(parseFaultSpec);
@@ -224,8 +263,8 @@ const command: Command = {
       port,
       keyFile,
       secretKey: values['secret-key'],
-      templates: (values.template ?? []).map(parseTemplate),
-      authorizedParty: values['authorized-party'],
+      templates,
+      authorizedParty,
       clockOffsetSeconds: offset,
       log,
     });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { valueProblem } from '../../config/placeholders.js';
 import { HarnessError } from '../../errors.js';
 import { EXIT, type ExitCode } from '../../exit-codes.js';
-import { persistEnvVar } from '../../tokens/env-persist.js';
+import { checkPersistTarget, persistEnvVar } from '../../tokens/env-persist.js';
 import { formatToken, isTokenFormat, secondsLeft, TOKEN_FORMATS, type TokenFormat } from '../../tokens/format.js';
 import { intFlag, parseCommandArgs, type Command, type CommandContext } from '../command.js';
 
@@ -70,6 +70,18 @@ function checkUserId(id: string | undefined): string | undefined {
   return id;
 }
 
+/** A template name goes into the Backend API path: letters, digits, _ . - only, never `..`. */
+function checkTemplate(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name) || /^\.+$/.test(name)) {
+    const shown = JSON.stringify(name.length > 70 ? `${name.slice(0, 67)}...` : name);
+    throw new HarnessError('USAGE', `mint: --template ${shown} is not a JWT template name (1-64 letters, digits, _ . -; no / or ..)`, {
+      hint: 'use the name exactly as in Dashboard → JWT templates (`clerk-harness templates` lists them)',
+    });
+  }
+  return name;
+}
+
 /** Run the child with CLERK_TOKEN set; map its outcome onto the CLI's exit codes (see help). */
 function runWithToken(ctx: CommandContext, cmd: string[], token: string): Promise<ExitCode> {
   return new Promise((resolve, reject) => {
@@ -122,6 +134,12 @@ const command: Command = {
       throw new HarnessError('USAGE', `mint: --expires-in must be between 30 and 315360000 seconds, got ${expiresIn}`);
     }
     const userId = checkUserId(values['user-id']);
+    const template = checkTemplate(values.template);
+    if (values.persist !== undefined && values.persist.trim() === '') {
+      throw new HarnessError('USAGE', 'mint: --persist needs a file name, got an empty one', { hint: 'e.g. --persist .env.local (the token is not printed when --persist is given)' });
+    }
+    // A file that cannot be edited safely is refused before a token exists.
+    if (values.persist !== undefined) await checkPersistTarget(path.resolve(ctx.cwd, values.persist));
     // Loaded only now, so `mint --help` and flag errors never pay for @clerk/backend, jose or ajv.
     const [{ createTokenSource }, { loadClerkSettings }] = await Promise.all([import('../../tokens/clerk-source.js'), import('../../tokens/local-emulator.js')]);
 
@@ -134,7 +152,7 @@ const command: Command = {
       testUserIdFrom: userId ? '--user-id' : 'CLERK_TEST_USER_ID',
       testUserEmail: config.testUserEmail,
     });
-    const minted = await source.mint({ template: values.template, expiresInSeconds: expiresIn });
+    const minted = await source.mint({ template, expiresInSeconds: expiresIn });
     const left = secondsLeft(minted);
     const about = `${values.template ? `"${values.template}" template token` : 'session token'} for ${String(minted.claims.sub)}, expires in ${left ?? '?'} s`;
 

@@ -2,10 +2,20 @@ import path from 'node:path';
 import type { Command } from '../command.js';
 import { intFlag, parseCommandArgs } from '../command.js';
 import { EXIT } from '../../exit-codes.js';
-import { readEnv } from '../../config/env-files.js';
+import { parse } from 'dotenv';
+import { MAX_ENV_FILE_BYTES, readEnv } from '../../config/env-files.js';
+import { readUserFileSync } from '../../config/user-file.js';
+import { HarnessError } from '../../errors.js';
 import { FLAWS, TARGET_FLAWS, parseFlaws } from '../../target/flaws.js';
-import { readEnvFile, serveUntilSignal, startFromSettings } from '../../target/serve.js';
+import { serveUntilSignal, startFromSettings } from '../../target/serve.js';
 import type { PlainEnv } from '../../target/settings.js';
+
+/** A TCP port flag: 0 (any free port) to 65535. */
+export function portFlag(command: string, value: string): number {
+  const port = intFlag(command, 'port', value, 0);
+  if (port > 65535) throw new HarnessError('USAGE', `${command}: --port must be 0-65535 (0 = any free port), got ${value}`);
+  return port;
+}
 
 const flawLines = TARGET_FLAWS.map((f) => `  ${f.padEnd(22)} ${FLAWS[f].summary}`).join('\n');
 
@@ -44,15 +54,16 @@ Example:
     });
     const flaws = parseFlaws(values.flaw ?? [], '--flaw');
     const envFile = values['env-file'];
+    // Regular UTF-8 files only: a directory, FIFO, /dev/zero or dangling symlink is named, never read.
     const env: PlainEnv = envFile
-      ? readEnvFile(envFile, ctx.cwd)
+      ? parse(readUserFileSync(path.resolve(ctx.cwd, envFile), { what: `env file ${envFile}`, code: 'ENV_FILE', maxBytes: MAX_ENV_FILE_BYTES }))
       : Object.fromEntries(Object.entries(readEnv({ cwd: ctx.cwd, environment: ctx.env })).map(([k, v]) => [k, v.value]));
     const { target, options } = await startFromSettings({
       env,
       envSource: envFile ?? '.env.local/.env/environment',
       cwd: ctx.cwd,
       overrides: {
-        port: values.port === undefined ? undefined : intFlag('target', 'port', values.port, 0),
+        port: values.port === undefined ? undefined : portFlag('target', values.port),
         flaws,
         auditDir: values['audit-dir'] === undefined ? undefined : path.resolve(ctx.cwd, values['audit-dir']),
         logFailures: values['log-failures'],

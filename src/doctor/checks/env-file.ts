@@ -1,3 +1,4 @@
+import { UserFileError } from '../../config/user-file.js';
 import { displayPath, readBackendEnv } from '../lib/env-file.js';
 import { span } from '../lib/time.js';
 import path from 'node:path';
@@ -19,7 +20,8 @@ export const envFile: CheckModule = {
         facts: { env },
       };
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const problem = err instanceof UserFileError ? err.problem : undefined;
+      const code = problem === 'missing' ? 'ENOENT' : problem ? undefined : (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {
         return {
           outcome: 'missing',
@@ -30,7 +32,8 @@ export const envFile: CheckModule = {
       }
       return {
         outcome: 'unreadable',
-        vars: { envFile: display, error: code ?? (err as Error).message },
+        // "is a directory, not a regular file", "is a symlink to x, which does not exist", "is UTF-16 encoded"
+        vars: { envFile: display, error: problem ? (err as Error).message.replace(`env file ${display} `, '') : code ?? (err as Error).message },
         facts: { unavailable: { 'env-file': `${display} cannot be read` } },
       };
     }

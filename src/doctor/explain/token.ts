@@ -78,7 +78,7 @@ export function duration(seconds: number): string {
 
 function headerFindings(h: Record<string, unknown>, f: TokenFinding[]): void {
   const alg = typeof h.alg === 'string' ? h.alg : undefined;
-  if (!alg) f.push({ claim: 'alg', severity: 'fail', cause: 'alg-not-allowed', message: 'no "alg" in the header' });
+  if (!alg) f.push({ claim: 'alg', severity: 'fail', cause: 'alg-not-allowed', message: h.alg === undefined ? 'no "alg" in the header' : `"alg" is not a string (${show(h.alg)}): no verifier can use it` });
   else if (alg.toLowerCase() === 'none') f.push({ claim: 'alg', severity: 'fail', cause: 'alg-not-allowed', message: `alg is "${alg}": the token is unsigned; a verifier must reject it` });
   else if (/^HS/i.test(alg)) f.push({ claim: 'alg', severity: 'fail', cause: 'alg-not-allowed', message: `alg is ${alg} (HMAC): Clerk signs with RS256; an HMAC token keyed with the public key is the RS/HS key-confusion attack` });
   else if (!CLERK_ALGS.includes(alg)) f.push({ claim: 'alg', severity: 'fail', cause: 'alg-not-allowed', message: `alg is ${alg}: Clerk verifiers accept ${CLERK_ALGS.join(', ')}` });

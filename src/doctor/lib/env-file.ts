@@ -2,9 +2,11 @@
  * Read the backend's env file the way dotenv does (values), and remember where each key is
  * assigned (lines), so evidence can say ".env.local:7".
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'dotenv';
+import { MAX_ENV_FILE_BYTES } from '../../config/env-files.js';
+import { readUserFileSync } from '../../config/user-file.js';
 import type { EnvEntry } from '../types.js';
 
 export interface EnvFileRead {
@@ -30,10 +32,16 @@ function assignmentLines(text: string): Map<string, number> {
   return lines;
 }
 
-/** Throws the fs error (ENOENT etc.) for the caller to turn into an outcome. */
+/**
+ * Throws for the caller to turn into an outcome: UserFileError (problem "missing", a dangling
+ * symlink, a directory/FIFO/device, too large, UTF-16) or an fs error. Only regular files are
+ * read, and at most MAX_ENV_FILE_BYTES of them: /dev/zero or a FIFO never blocks doctor.
+ */
 export async function readBackendEnv(file: string, cwd: string): Promise<EnvFileRead> {
   const full = path.resolve(cwd, file);
-  const [text, info] = await Promise.all([readFile(full, 'utf8'), stat(full)]);
+  const what = `env file ${displayPath(full, cwd)}`;
+  const text = readUserFileSync(full, { what, code: 'ENV_FILE', maxBytes: MAX_ENV_FILE_BYTES });
+  const info = await stat(full);
   const parsed = parse(text);
   const lines = assignmentLines(text);
   const values: Record<string, EnvEntry> = {};

@@ -45,3 +45,9 @@ export { runDoctor } from './doctor/run.js';
 export { explainInput } from './doctor/explain/explain.js';
 
 export { main } from './cli/main.js';
+
+// Load tests: an always-fresh token supply, the load runner and the loopback token server.
+export { TokenSupply } from './load/token-supply.js';
+export { startTokenSupply } from './load/supply-from-config.js';
+export { runLoad } from './load/run-load.js';
+export { startTokensServer } from './load/tokens-server.js';

@@ -31,6 +31,8 @@ describe('clerk-harness dispatcher', () => {
         audit      validate audit JSONL files against their JSON Schema (audit validate FILE...)
         emulator   start the bundled Clerk emulator (Backend API + JWKS) on 127.0.0.1
         target     start the reference target API (optionally with deliberate flaws)
+        load       load-test one endpoint with always-fresh tokens (req/s, p50/p95/p99, refusals by cause, SLOs)
+        tokens     serve always-fresh tokens on loopback for other load tools (tokens serve)
 
       Options:
         -h, --help     show help (also: clerk-harness <command> --help)

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { verifyToken } from '@clerk/backend';
 import { parse } from 'dotenv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, type RunningCli } from './helpers/cli.js';
+import { startCli, type RunningCli } from './helpers/cli.js';
+import { callMain } from './helpers/main-in-process.js';
 
 let dir: string;
 const running: RunningCli[] = [];
@@ -36,14 +37,14 @@ describe('clerk-harness emulator', () => {
     expect(env.CLERK_JWT_KEY).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
     expect(existsSync(path.join(dir, '.clerk-harness', 'emulator.env'))).toBe(true);
 
-    const minted = await runCli(['mint', '--format', 'json'], { cwd: dir });
+    const minted = await callMain(['mint', '--format', 'json'], { cwd: dir });
     expect(minted.stderr).toBe(`clerk-harness mint: using the emulator at ${env.CLERK_API_URL} (no CLERK_SECRET_KEY configured; found .clerk-harness/emulator.env)\n`);
     expect(minted.code).toBe(0);
     const { token } = JSON.parse(minted.stdout);
     expect((await verifyToken(token, { secretKey: env.CLERK_SECRET_KEY, apiUrl: env.CLERK_API_URL })).sub).toMatch(/^user_/);
     expect((await verifyToken(token, { jwtKey: env.CLERK_JWT_KEY })).sub).toMatch(/^user_/);
 
-    const templates = await runCli(['templates'], { cwd: dir });
+    const templates = await callMain(['templates'], { cwd: dir });
     expect(templates.code).toBe(0);
     expect(templates.stdout).toMatch(/^NAME +LIFETIME +SKEW +CLAIMS\nserver-token +120s +5s +email\n$/);
 
@@ -57,16 +58,16 @@ describe('clerk-harness emulator', () => {
     const emu = emulator(['--ephemeral']);
     const env = parse(await emu.waitFor(/Press Ctrl-C/));
     const remote = { env: { CLERK_API_URL: env.CLERK_API_URL, CLERK_SECRET_KEY: env.CLERK_SECRET_KEY }, cwd: dir };
-    const rotated = await runCli(['emulator', 'rotate'], remote);
+    const rotated = await callMain(['emulator', 'rotate'], remote);
     expect(rotated.code).toBe(0);
     expect(rotated.stdout).toMatch(/^rotated the key of http:\/\/127\.0\.0\.1:\d+: new kid ins_\w{27}\n/);
-    const fault = await runCli(['emulator', 'fault', '--status', '503', '--count', '1'], remote);
+    const fault = await callMain(['emulator', 'fault', '--status', '503', '--count', '1'], remote);
     expect(fault.code).toBe(0);
-    const minted = await runCli(['mint'], remote);
+    const minted = await callMain(['mint'], remote);
     expect(minted.code).toBe(0);
     expect(emu.stderr()).toMatch(/ -> 503 /);
     await expect(verifyToken(minted.stdout.trim(), { jwtKey: env.CLERK_JWT_KEY })).rejects.toMatchObject({ reason: 'token-invalid-signature' });
-    const bad = await runCli(['emulator', 'rotate'], { ...remote, env: { ...remote.env, CLERK_SECRET_KEY: 'sk_test_wrongwrongwrong' } });
+    const bad = await callMain(['emulator', 'rotate'], { ...remote, env: { ...remote.env, CLERK_SECRET_KEY: 'sk_test_wrongwrongwrong' } });
     expect(bad.code).toBe(2);
     expect(bad.stderr.split('\n')[0]).toBe(`clerk-harness emulator: the emulator at ${env.CLERK_API_URL} rejected the secret key (401 clerk_key_invalid)`);
   });
@@ -77,7 +78,7 @@ describe('clerk-harness emulator', () => {
     const emu = emulator(['--ephemeral', '--write-env', '.env.local'], cwd);
     await emu.waitFor(/Press Ctrl-C/);
     const before = parse(await readFile(path.join(cwd, '.env.local'), 'utf8'));
-    const rotated = await runCli(['emulator', 'rotate'], { cwd, env: { CLERK_API_URL: before.CLERK_API_URL, CLERK_SECRET_KEY: before.CLERK_SECRET_KEY } });
+    const rotated = await callMain(['emulator', 'rotate'], { cwd, env: { CLERK_API_URL: before.CLERK_API_URL, CLERK_SECRET_KEY: before.CLERK_SECRET_KEY } });
     expect(rotated.code).toBe(0);
     const printed = parse(rotated.stdout.split('\n').filter((l) => l.startsWith('CLERK_')).join('\n'));
     expect(printed.CLERK_JWT_KEY).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
@@ -88,7 +89,7 @@ describe('clerk-harness emulator', () => {
     expect(after.DATABASE_URL).toBe('postgres://x');
     expect(after.CLERK_SECRET_KEY).toBe(before.CLERK_SECRET_KEY);
     // The new PEM verifies what the emulator signs now.
-    const minted = await runCli(['mint'], { cwd, env: { CLERK_API_URL: before.CLERK_API_URL, CLERK_SECRET_KEY: before.CLERK_SECRET_KEY } });
+    const minted = await callMain(['mint'], { cwd, env: { CLERK_API_URL: before.CLERK_API_URL, CLERK_SECRET_KEY: before.CLERK_SECRET_KEY } });
     await expect(verifyToken(minted.stdout.trim(), { jwtKey: after.CLERK_JWT_KEY })).resolves.toMatchObject({ sub: expect.stringMatching(/^user_/) });
     expect(emu.stderr()).toMatch(/key rotated: new kid ins_\w{27}; updated CLERK_PEM_PUBLIC_KEY and CLERK_JWT_KEY in \.env\.local/);
   });
@@ -113,7 +114,7 @@ describe('clerk-harness emulator', () => {
   });
 
   it('a bad flag is a usage error', async () => {
-    const r = await runCli(['emulator', '--fault', '42'], { cwd: dir });
+    const r = await callMain(['emulator', '--fault', '42'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe('clerk-harness emulator: --fault "42" must look like 429x2,retry-after=1 or 503');
   });

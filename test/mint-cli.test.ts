@@ -1,6 +1,7 @@
 /**
- * `clerk-harness mint` end to end: the built CLI in a child process against an in-process emulator,
- * configured only through the environment passed explicitly.
+ * `clerk-harness mint` end to end against an in-process emulator, configured only through the
+ * environment passed explicitly: the CLI's entry point in-process for every format and error, and
+ * the built CLI in a child process once (smoke).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -12,6 +13,7 @@ import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { runCli } from './helpers/cli.js';
+import { callMain } from './helpers/main-in-process.js';
 
 let emu: Emulator;
 let dir: string;
@@ -28,7 +30,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const mint = (args: string[], extraEnv: Record<string, string> = {}) => runCli(['mint', ...args], { cwd: dir, env: { ...env, ...extraEnv } });
+const mint = (args: string[], extraEnv: Record<string, string> = {}) => callMain(['mint', ...args], { cwd: dir, env: { ...env, ...extraEnv } });
 const verifies = (token: string) => verifyToken(token, { jwtKey: emu.env().CLERK_JWT_KEY });
 /** A loopback URL nothing listens on: bind a free port, then release it. */
 async function closedPortUrl(): Promise<string> {
@@ -42,6 +44,12 @@ async function closedPortUrl(): Promise<string> {
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
 describe('mint formats', () => {
+  it('the built CLI prints a token that verifies (child process smoke test)', async () => {
+    const r = await runCli(['mint'], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect((await verifies(r.stdout.trim())).sub).toMatch(/^user_/);
+  });
+
   it('prints the bare token by default, one that verifies', async () => {
     const r = await mint([]);
     expect(r.stderr).toBe('');
@@ -120,7 +128,8 @@ describe('mint --persist', () => {
 
 describe('mint --exec', () => {
   it('runs the command with a fresh CLERK_TOKEN that verifies', async () => {
-    const r = await mint(['--exec', '--', process.execPath, '-e', 'process.stdout.write(process.env.CLERK_TOKEN ?? "")']);
+    // The command inherits the CLI's stdio: only a child process CLI lets the test read it.
+    const r = await runCli(['mint', '--exec', '--', process.execPath, '-e', 'process.stdout.write(process.env.CLERK_TOKEN ?? "")'], { cwd: dir, env });
     expect(r.code).toBe(0);
     expect((await verifies(r.stdout)).sub).toMatch(/^user_/);
   });

@@ -16,7 +16,7 @@ describe('package', () => {
       'createTokenSource', 'formatToken', 'persistEnvVar', 'persistEnvVars', 'getCase', 'findCase', 'startAttackerJwks',
       'startReferenceTarget', 'loadSuite', 'buildPlan', 'runPlanWithVitest', 'judge', 'summarise', 'writeReports',
       'loadAuditValidator', 'auditCheckpoint', 'readAppended', 'checkAcceptedRequest', 'checkRejectedRequest', 'validateAuditFiles',
-      'runDoctor', 'explainInput', 'main', 'HarnessError',
+      'runDoctor', 'explainInput', 'main', 'HarnessError', 'TokenSupply', 'startTokenSupply', 'runLoad', 'startTokensServer',
     ];
     for (const name of functions) expect(typeof api[name], name).toBe('function');
     expect(Object.keys(api).sort()).toEqual(

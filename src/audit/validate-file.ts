@@ -1,7 +1,8 @@
 /**
  * Standalone validation of audit JSONL files of any size: stream line by line, report each bad
  * line by file and number with the failing field, count everything, keep only the first
- * `maxReported` bad lines in memory. Memory grows only with unique values of `x-unique` fields.
+ * `maxReported` bad lines in memory. Memory grows only with unique values of `x-unique` fields,
+ * about 30 bytes a value (src/audit/seen-values.ts); without them it is constant.
  *
  * Line rules (deliberate): a BOM at byte 0 is stripped; CRLF is accepted (the CR is stripped); a
  * final line without newline is validated; an empty line is skipped and counted (a blank line
@@ -13,6 +14,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { HarnessError } from '../errors.js';
 import { redact } from '../redact.js';
 import { DEFAULT_MAX_LINE_BYTES, forEachLine } from './lines.js';
+import { LineRereader, SeenValues } from './seen-values.js';
 import type { AuditValidator } from './types.js';
 
 export type ProblemKind = 'json' | 'schema' | 'duplicate' | 'overlong';
@@ -56,13 +58,17 @@ export async function validateAuditFiles(files: string[], options: ValidateAudit
   const paths = await checkFilesExist(files, options.cwd ?? process.cwd());
   const maxReported = options.maxReported ?? 100;
   const { validator } = options;
-  const unique = new Map<string, Map<string, number>>(validator.uniqueFields.map((f) => [f, new Map()]));
+  const rereader = new LineRereader(paths);
+  const unique: UniqueField[] = validator.uniqueFields.map((field) => ({
+    field,
+    seen: new SeenValues((fileIndex, offset) => keyOf(field, rereader.parse(fileIndex, offset))),
+  }));
   const result: AuditValidationResult = {
     files: [], lines: 0, valid: 0, bad: 0, blank: 0,
     byKind: { json: 0, schema: 0, duplicate: 0, overlong: 0 }, problems: [], omittedBadLines: 0,
   };
 
-  const report = (file: string, line: number, problems: Array<Omit<AuditLineProblem, 'file' | 'line'>>, summary: { bad: number }) => {
+  const report = (file: string, line: number, problems: readonly LineProblem[], summary: { bad: number }) => {
     result.bad++;
     summary.bad++;
     for (const kind of new Set(problems.map((p) => p.kind))) result.byKind[kind]++;
@@ -77,19 +83,26 @@ export async function validateAuditFiles(files: string[], options: ValidateAudit
     }
   };
 
-  for (let index = 0; index < files.length; index++) {
+  try {
+    for (let index = 0; index < files.length; index++) await validateOne(index);
+  } finally {
+    rereader.close();
+  }
+  return result;
+
+  async function validateOne(index: number): Promise<void> {
     const file = files[index];
     const summary = { file, lines: 0, bad: 0, blank: 0 };
-    const { lines } = await readAll(file, paths[index], ({ text, lineNo }) => {
+    const { lines } = await readAll(file, paths[index], ({ text, lineNo, offset }) => {
       if (text.length === 0) {
         summary.blank++;
         result.blank++;
         result.firstBlank ??= { file, line: lineNo };
         return;
       }
-      const problems = checkLine(text, validator, unique, files, index, lineNo);
-      if (problems.length > 0) report(file, lineNo, problems, summary);
-      else result.valid++;
+      const problems = checkLine(text, validator, unique, files, index, lineNo, offset);
+      if (problems === VALID) result.valid++;
+      else report(file, lineNo, problems, summary);
     }, {
       maxLineBytes: options.maxLineBytes,
       onOverlong: (lineNo, _offset, bytes) =>
@@ -99,42 +112,55 @@ export async function validateAuditFiles(files: string[], options: ValidateAudit
     result.lines += lines;
     result.files.push(summary);
   }
-  return result;
 }
+
+type LineProblem = Omit<AuditLineProblem, 'file' | 'line'>;
+interface UniqueField {
+  field: string;
+  seen: SeenValues;
+}
+
+/** What checkLine returns for a good line: one shared empty list, so a valid line allocates nothing. */
+const VALID: readonly LineProblem[] = Object.freeze([]);
 
 function checkLine(
   text: string,
   validator: AuditValidator,
-  unique: Map<string, Map<string, number>>,
+  unique: readonly UniqueField[],
   files: string[],
   fileIndex: number,
   lineNo: number,
-): Array<Omit<AuditLineProblem, 'file' | 'line'>> {
+  offset: number,
+): readonly LineProblem[] {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     return [{ kind: 'json', field: '(json)', reason: jsonReason(text, err as Error) }];
   }
-  const problems: Array<Omit<AuditLineProblem, 'file' | 'line'>> = validator
-    .check(value)
-    .map((v) => ({ kind: 'schema' as const, field: v.field, reason: `${v.message} [${v.keyword}]` }));
-  if (unique.size > 0 && value && typeof value === 'object') {
-    for (const [field, seen] of unique) {
-      const raw = (value as Record<string, unknown>)[field];
-      if (typeof raw !== 'string' && typeof raw !== 'number') continue;
-      const key = typeof raw === 'string' ? raw : `\u0000${raw}`;
-      const first = seen.get(key);
-      // file index and line packed in one number: ids are the only thing this map holds
-      if (first === undefined) seen.set(key, fileIndex * 2 ** 32 + lineNo);
-      else {
-        const firstFile = Math.floor(first / 2 ** 32);
-        const where = firstFile === fileIndex ? `line ${first % 2 ** 32}` : `${files[firstFile]}:${first % 2 ** 32}`;
-        problems.push({ kind: 'duplicate', field, reason: `duplicate ${field} ${JSON.stringify(raw)}, first seen at ${where}` });
-      }
-    }
+  const violations = validator.check(value);
+  let problems: LineProblem[] | undefined;
+  if (violations.length > 0) problems = violations.map((v) => ({ kind: 'schema' as const, field: v.field, reason: `${v.message} [${v.keyword}]` }));
+  for (let u = 0; u < unique.length; u++) {
+    const { field, seen } = unique[u]!;
+    const key = keyOf(field, value);
+    if (key === undefined) continue;
+    const first = seen.firstOrAdd(key, fileIndex, lineNo, offset);
+    if (first === undefined) continue;
+    const where = first.fileIndex === fileIndex ? `line ${first.lineNo}` : `${files[first.fileIndex]}:${first.lineNo}`;
+    const raw = (value as Record<string, unknown>)[field];
+    (problems ??= []).push({ kind: 'duplicate', field, reason: `duplicate ${field} ${JSON.stringify(raw)}, first seen at ${where}` });
   }
-  return problems;
+  return problems ?? VALID;
+}
+
+/** The value of an x-unique field as a set key (a number and its string never collide), or undefined. */
+function keyOf(field: string, value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const raw = (value as Record<string, unknown>)[field];
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number') return `\u0000${raw}`;
+  return undefined;
 }
 
 /** forEachLine, with a read failure mid-way (EACCES, EISDIR, vanished) as a user-facing error. */

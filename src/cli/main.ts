@@ -13,6 +13,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   audit: { summary: 'validate audit JSONL files against their JSON Schema (audit validate FILE...)', load: async () => (await import('./commands/audit.js')).default },
   emulator: { summary: 'start the bundled Clerk emulator (Backend API + JWKS) on 127.0.0.1', load: async () => (await import('./commands/emulator.js')).default },
   target: { summary: 'start the reference target API (optionally with deliberate flaws)', load: async () => (await import('./commands/target.js')).default },
+  load: { summary: 'load-test one endpoint with always-fresh tokens (req/s, p50/p95/p99, refusals by cause, SLOs)', load: async () => (await import('./commands/load.js')).default },
+  tokens: { summary: 'serve always-fresh tokens on loopback for other load tools (tokens serve)', load: async () => (await import('./commands/tokens.js')).default },
 };
 
 export function version(): string {

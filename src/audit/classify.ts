@@ -6,6 +6,22 @@
  * classify through this module, so they judge a log the same way.
  */
 
+import { RE2JS } from 're2js';
+
+/**
+ * A suite's `pattern`, case-insensitive, on a linear-time engine (re2js): an audit line cannot
+ * make classification hang whatever the pattern. Compiled once per pattern.
+ */
+const compiled = new Map<string, RE2JS>();
+function linear(pattern: string): RE2JS {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = RE2JS.compile(RE2JS.translateRegExp(pattern), RE2JS.CASE_INSENSITIVE);
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
 /** One field test. A bare value means "equals". */
 export type FieldTest =
   | string
@@ -52,7 +68,7 @@ function testField(value: unknown, present: boolean, t: FieldTest): boolean {
   if (t.exists !== undefined && t.exists !== present) return false;
   if ('equals' in t && !(present && norm(value) === norm(t.equals))) return false;
   if (t.in && !(present && Array.isArray(t.in) && t.in.map(norm).includes(norm(value)))) return false;
-  if (t.pattern !== undefined && !(typeof value === 'string' && new RegExp(t.pattern, 'i').test(value))) return false;
+  if (t.pattern !== undefined && !(typeof value === 'string' && linear(t.pattern).test(value))) return false;
   if (t.gte !== undefined && !(num(value) >= t.gte)) return false;
   if (t.lte !== undefined && !(num(value) <= t.lte)) return false;
   return true;
@@ -103,9 +119,9 @@ export function matcherProblems(matcher: unknown, where: string): string[] {
       if (p !== undefined && typeof p !== 'string') out.push(`${where}[${i}].${field}.pattern: must be a string`);
       else if (p !== undefined) {
         try {
-          new RegExp(String(p), 'i');
+          linear(String(p));
         } catch (err) {
-          out.push(`${where}[${i}].${field}.pattern: ${(err as Error).message}`);
+          out.push(`${where}[${i}].${field}.pattern: ${(err as Error).message} (patterns run on a linear-time engine: no lookaround or backreferences)`);
         }
       }
     }

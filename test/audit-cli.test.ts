@@ -103,4 +103,20 @@ describe('clerk-harness audit validate', () => {
     expect(r.stdout).toContain('dups.jsonl:2: request_id: duplicate request_id "req_1", first seen at line 1');
     expect(r.stdout).toContain('unique: request_id');
   });
+
+  it('expands globs itself (PowerShell and cmd pass them through), sorted, each file once', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(tmp.dir, 'logs', 'audit', 'jobs'), { recursive: true });
+    await writeFile(join(tmp.dir, 'logs', 'audit', 'jobs', 'audit_20260102.jsonl'), line(successEntry()));
+    await writeFile(join(tmp.dir, 'logs', 'audit', 'jobs', 'audit_20260101.jsonl'), line(successEntry()) + '{"broken": \n');
+    const r = await cli('validate', 'logs/audit/jobs/audit_*.jsonl', 'logs/**/audit_20260101.jsonl', '--json');
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout) as { files: Array<{ file: string }>; lines: number; problems: Array<{ file: string; line: number }> };
+    expect(json.files.map((f) => f.file)).toEqual(['logs/audit/jobs/audit_20260101.jsonl', 'logs/audit/jobs/audit_20260102.jsonl']);
+    expect(json.lines).toBe(3);
+    expect(json.problems[0]).toMatchObject({ file: 'logs/audit/jobs/audit_20260101.jsonl', line: 2 });
+    const none = await cli('validate', 'logs/nothing/*.jsonl');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no file matches logs/nothing/*.jsonl');
+  });
 });

@@ -24,6 +24,7 @@ describe('clerk-harness dispatcher', () => {
       Usage: clerk-harness <command> [options]
 
       Commands:
+        init       write a starter suite (or one from your OpenAPI document) into your project
         run        run the auth suites against a target (fresh token per test) and write reports
         doctor     walk the troubleshooting tree for a 401/500 and name the root cause
         mint       mint a fresh session token (print, export, persist, or run a command with it)

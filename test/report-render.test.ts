@@ -59,8 +59,11 @@ describe('reports', () => {
     const md = readFileSync(files.markdown, 'utf8');
     expect(md).toMatch(/## clerk-harness: demo <suite> — 💥 could not complete/);
     expect(md).toMatch(/### Errors[\s\S]*`expired-token` \| Test timed out/);
-    expect(md).toMatch(/\| \*\*critical\*\* \| POST \/jobs \| `alg-none-lower` t \| accepted with 201 \| \[1\]\(#fix-1\) \|/);
-    expect(md).toMatch(/#### Fixes\n\n1\. <a id="fix-1"><\/a>pin algorithms\n2\. <a id="fix-2"><\/a>FastAPI\n/);
+    // Root causes first, each linking to its section with GitHub's user-content- prefix.
+    expect(md).toMatch(/### Root causes \(2\)\n\n1\. \*\*critical\*\* \[[^\]]+\]\(#user-content-rc-alg-none-lower\) — 1 case on POST \/jobs\n2\. \*\*medium\*\* /);
+    expect(md).toMatch(/#### <a id="rc-alg-none-lower"><\/a>1\. critical: [^\n]+\n\n> accepted with 201\n\n\*\*Fix:\*\* pin algorithms\n/);
+    expect(md.indexOf('### Root causes')).toBeLessThan(md.indexOf('### Counts'));
+    expect(md.indexOf('### Counts')).toBeLessThan(md.indexOf('<summary>All results</summary>'));
     const html = readFileSync(files.html, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('demo &lt;suite&gt;');
@@ -79,15 +82,17 @@ describe('reports', () => {
       false,
     );
     expect(out.match(/answer 401/g)).toHaveLength(1);
-    expect(out).toMatch(/· no-authorization-header: 403[^\n]*\n  ✗ POST \/jobs · empty-bearer: 403[^\n]*\n    fix \(all 2 above\): answer 401/);
+    expect(out.match(/403 where 401 is right/g)).toHaveLength(1);
+    expect(out).toMatch(/ROOT CAUSES \(1\)\n\n 1\. MEDIUM [^\n]+\n    ✗ 403 where 401 is right\n    2 cases: no-authorization-header, empty-bearer on POST \/jobs\n    fix: answer 401\n/);
   });
 
   it('prints findings most severe first with their fix, and no secrets', () => {
     const out = renderTerminalSummary(report('low'), false);
     expect(out.indexOf('CRITICAL')).toBeLessThan(out.indexOf('MEDIUM'));
+    expect(out.indexOf('ROOT CAUSES')).toBeLessThan(out.indexOf('5 tests:'));
     expect(out).toMatch(/fix: pin algorithms/);
     expect(out).toMatch(/template-token: no template configured/);
-    expect(out).toMatch(/ERRORS \(the test could not complete\)\n  ✗ POST \/jobs · expired-token: Test timed out in 30000ms/);
+    expect(out).toMatch(/ERRORS \(the test could not complete\)\n  ✗ Test timed out in 30000ms \(POST \/jobs · expired-token\)/);
     expect(out).toMatch(/ERROR: the run could not complete/);
     expect(out).not.toContain(TOKEN);
     expect(out).not.toContain(SECRET);

@@ -6,6 +6,7 @@ import type { Command, CommandContext } from './command.js';
 
 /** Commands load lazily so `--help` and `doctor` never pay for the runner's imports. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  init: { summary: 'write a starter suite (or one from your OpenAPI document) into your project', load: async () => (await import('./commands/init.js')).default },
   run: { summary: 'run the auth suites against a target (fresh token per test) and write reports', load: async () => (await import('./commands/run.js')).default },
   doctor: { summary: 'walk the troubleshooting tree for a 401/500 and name the root cause', load: async () => (await import('./commands/doctor.js')).default },
   mint: { summary: 'mint a fresh session token (print, export, persist, or run a command with it)', load: async () => (await import('./commands/mint.js')).default },

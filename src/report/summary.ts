@@ -31,13 +31,19 @@ export interface RunReport {
   /** Root causes that refused the valid tokens; each blocks its endpoints' other cases. */
   blockers: Blocker[];
   errors: string[];
+  /**
+   * Set when the run stopped before every test ran: `--bail` after the first failure, an interrupt
+   * (SIGINT/SIGTERM), or a test worker that exited. The tests that never ran are in `results` as
+   * skipped (bail) or error (interrupt, worker) results saying so; none is ever listed as passed.
+   */
+  incomplete?: { reason: 'bail' | 'interrupted' | 'worker-exited'; notRun: number; message: string };
 }
 
 export function isFailing(r: CaseResult, failOn: Severity): boolean {
   return r.verdict === 'finding' && severityAtLeast(r.severity, failOn);
 }
 
-export function summarise(input: Omit<RunReport, 'format' | 'summary' | 'status' | 'blockers'> & { blockers?: Blocker[] }): RunReport {
+export function summarise(input: Omit<RunReport, 'format' | 'summary' | 'status' | 'blockers' | 'incomplete'> & { blockers?: Blocker[]; incomplete?: RunReport['incomplete'] }): RunReport {
   const blockers = input.blockers ?? [];
   const bySeverity = { critical: 0, high: 0, medium: 0, low: 0 };
   for (const r of input.results) if (r.verdict === 'finding' && r.severity !== 'info') bySeverity[r.severity]++;

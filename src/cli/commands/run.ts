@@ -5,18 +5,23 @@ import { loadConfig } from '../../config/load.js';
 import { loadClerkSettings } from '../../tokens/local-emulator.js';
 import { HarnessError } from '../../errors.js';
 import { EXIT, type ExitCode } from '../../exit-codes.js';
+import { redactDeep } from '../../redact.js';
 import { renderTerminalSummary } from '../../report/terminal.js';
-import { writeReports } from '../../report/write.js';
-import { startEmbedded } from '../../suite/embedded.js';
+import { assertReportsDirUsable, removeStaleReports, writeReports, writeReportsSync } from '../../report/write.js';
+import { isFailing, type RunReport } from '../../report/summary.js';
+import { inPlanOrder, markIncomplete, notRunResults } from '../../report/not-run.js';
+import { listTests, renderList } from '../../report/list.js';
+import { startEmbedded, EMBEDDED_TEMPLATE } from '../../suite/embedded.js';
 import { DEFAULT_SUITE_FILE, loadSuite } from '../../suite/load.js';
 import { buildPlan } from '../../suite/build-plan.js';
+import type { RunPlan } from '../../suite/plan.js';
 import { preflight } from '../../suite/preflight.js';
 import { assertSuiteRunnable } from '../../suite/preflight-suite.js';
 import { runPlanWithVitest, startPlan } from '../../suite/vitest-run.js';
-import type { ResultCollector } from '../../report/collector.js';
+import { observeCollectors, type ResultCollector } from '../../report/collector.js';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../command.js';
-import { useColor } from '../output.js';
+import { colorEnvironment, useColor } from '../output.js';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 const REPORTERS = ['default', 'verbose', 'dot', 'tree', 'tap', 'tap-flat', 'github-actions'];
@@ -28,12 +33,21 @@ token at the moment it runs. With no target configured (no --target, TARGET_URL 
 base_url) it runs the embedded default: the bundled Clerk emulator + the reference target.
 
 Options:
-  --suite FILE        suite file (YAML or JSON; default: suites/reference.yaml)
+  --suite FILE        suite file (YAML or JSON; default: suites/reference.yaml; \`clerk-harness init\` writes one)
   --target URL        base URL of the API under test (default: TARGET_URL, then the suite's base_url)
-  --reports DIR       where to write junit.xml, results.json, summary.md, report.html (default: reports)
-  --fail-on LEVEL     lowest severity that fails the run: critical|high|medium|low (default: suite's fail_on, else low)
+  --reports DIR       where to write junit.xml, results.json, summary.md, report.html (default: reports);
+                      the reports of an earlier run there are removed when the run starts
+  --fail-on LEVEL     lowest severity that fails the run: critical|high|medium|low (default: suite's fail_on, else medium)
   -t, --filter REGEX  only tests whose "<endpoint name> <case id>" matches (vitest's -t)
-  --reporter NAME     vitest live reporter: default|verbose|dot|tap (default: default)
+  --list              print the endpoint × case tests that would run, with skip reasons; send nothing
+  --json              print the result document (clerk-harness/result@1) on stdout; the live
+                      output and the summary go to stderr
+  --bail              stop after the first failing test (a finding at or above --fail-on, or an
+                      error); the tests that did not run are reported as skipped "not run"
+  --no-color          no colours (also: NO_COLOR=1; FORCE_COLOR=1 forces them), vitest's output included
+  --reporter NAME     vitest live reporter: default|verbose|dot|tap|tap-flat|github-actions
+                      (default: vitest's default without its failed-tests block: the harness
+                      prints each finding once, grouped by root cause)
   --embedded          force the embedded default even if TARGET_URL is set
   --watch             keep running: rerun the suite (fresh tokens) when a watched file changes
   --watch-path FILE   what to watch (repeatable; default .env.local and .env, e.g. your backend's
@@ -45,13 +59,30 @@ Configuration (for your own API): CLERK_SECRET_KEY and CLERK_API_URL (real Clerk
 from \`clerk-harness emulator\`), TARGET_URL, optionally CLERK_TEST_USER_ID / CLERK_TEST_USER_EMAIL,
 CLERK_JWT_TEMPLATE, CLERK_JWT_KEY. Read from .env.local, .env, then the environment.
 
-Exit codes: 0 every expectation held, 1 a finding at or above --fail-on, 2 configuration error or
-the target could not be reached, 3 internal error.
+Exit codes: 0 every expectation held, 1 a finding at or above --fail-on, 2 configuration error,
+the target could not be reached, or the run could not complete, 3 internal error; 130/143 when
+interrupted (SIGINT/SIGTERM: the reports say so and list the tests that did not run).
 
 Examples:
   clerk-harness run                                   # embedded emulator + reference target
   clerk-harness run --target http://127.0.0.1:8000 --suite suites/my-api.yaml
-  clerk-harness run -t "alg-none" --reporter verbose   # the four alg:none spellings`;
+  clerk-harness run --suite suites/my-api.yaml --list # what would run, and what is skipped why
+  clerk-harness run -t "alg-none" --reporter verbose   # the four alg:none spellings
+  clerk-harness run --json > results.json`;
+
+const isLoopback = (url: string | undefined) => {
+  try {
+    return url !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+};
+
+/** The built live reporter next to this module's tree (vitest loads custom reporters by path). */
+function liveReporterPath(): string {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return new URL(`../../report/live-reporter.${ext}`, import.meta.url).pathname;
+}
 
 const command: Command = {
   summary: 'run the auth suites against a target',
@@ -67,6 +98,10 @@ const command: Command = {
       embedded: { type: 'boolean' },
       watch: { type: 'boolean' },
       'watch-path': { type: 'string', multiple: true },
+      list: { type: 'boolean' },
+      json: { type: 'boolean' },
+      bail: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
     });
     const failOnFlag = values['fail-on'];
     if (failOnFlag !== undefined && !SEVERITIES.includes(failOnFlag as (typeof SEVERITIES)[number])) {
@@ -85,26 +120,114 @@ const command: Command = {
         throw new HarnessError('USAGE', `run: -t/--filter is not a valid regular expression: ${(err as Error).message}`);
       }
     }
+    if (values.watch && (values.json || values.bail || values.list)) {
+      throw new HarnessError('USAGE', `run: --watch cannot be combined with --${values.json ? 'json' : values.bail ? 'bail' : 'list'}`);
+    }
+    // --json keeps stdout for the document; everything a person reads goes to stderr.
+    const human = values.json ? ctx.stderr : ctx.stdout;
+    const colorFlag = values['no-color'] ? false : undefined;
+    const color = useColor(human, ctx.env, colorFlag);
+    if (ctx.env === process.env) {
+      // vitest runs in this process and decides its colours from the environment when first imported.
+      for (const [k, v] of Object.entries(colorEnvironment(color))) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+
     const suite = loadSuite(values.suite ? path.resolve(ctx.cwd, values.suite) : DEFAULT_SUITE_FILE, { cwd: ctx.cwd });
     await assertSuiteRunnable(suite);
     const reportsDir = path.resolve(ctx.cwd, values.reports ?? 'reports');
     let config = loadConfig({ cwd: ctx.cwd, environment: ctx.env });
     const targetUrl = values.target ?? config.targetUrl ?? suite.baseUrl;
-    if (targetUrl === undefined && values.suite !== undefined && !values.embedded) {
+    if (targetUrl === undefined && values.suite !== undefined && !values.embedded && !values.list) {
       // The embedded reference target only makes sense for the default suite; your suite needs your API.
       throw new HarnessError('CONFIG_MISSING', `run: no target for suite ${values.suite}: set TARGET_URL, --target, or target.base_url in the suite`, {
         hint: 'e.g. --target http://127.0.0.1:8000 (add --embedded to run it against the bundled reference target on purpose)',
       });
     }
     const embedded = values.embedded || targetUrl === undefined;
+    // The bundled default suite sits in the package, not the project: name it by its absolute path.
+    const relSuite = path.relative(ctx.cwd, suite.file);
+    const suiteFile = relSuite && !relSuite.startsWith('..') ? relSuite : suite.file;
+
+    if (values.list) {
+      // Nothing is started and nothing is sent: the mode is what the configuration says.
+      const mode = embedded || isLoopback(config.clerkApiUrl) ? 'emulator' : 'clerk';
+      const tests = await listTests({
+        suite,
+        mode,
+        template: suite.template ?? (embedded ? EMBEDDED_TEMPLATE : config.jwtTemplate),
+        publicKey: mode === 'emulator' || Boolean(config.jwtKey),
+        filter: values.filter,
+      });
+      if (values.json) {
+        ctx.stdout.write(JSON.stringify(redactDeep({ format: 'clerk-harness/list@1', suite: { name: suite.name, file: suiteFile }, target: embedded ? 'embedded' : targetUrl, mode, tests }), null, 2) + '\n');
+      } else {
+        const where = embedded ? 'the embedded reference target' : targetUrl!;
+        const tokens = mode === 'emulator' ? `emulator${embedded ? '' : ' (CLERK_API_URL is on this machine)'}` : 'Clerk';
+        ctx.stdout.write(renderList(tests, { suite: suite.name, suiteFile, target: where, mode: tokens }, color));
+      }
+      if (tests.length === 0) {
+        throw new HarnessError('USAGE', `run: no test matched${values.filter ? ` the filter "${values.filter}"` : ''}`, { hint: 'test names are "<endpoint name> <case id>"' });
+      }
+      return EXIT.OK;
+    }
+
+    // Before anything starts: the reports must have somewhere to go, and an earlier run's reports
+    // must not be left beside this run as if they were its own.
+    assertReportsDirUsable(reportsDir, values.reports ?? 'reports');
+    if (!values.watch) await removeStaleReports(reportsDir);
 
     if (!embedded) {
       // CLERK_SECRET_KEY is required for your own target, unless `clerk-harness emulator` runs in this folder.
       config = loadClerkSettings({ cwd: ctx.cwd, environment: ctx.env }).config;
     }
+
+    let plan: RunPlan | undefined;
+    let live: ResultCollector | undefined;
+    let started = new Date();
+    const reportFrom = (collector: { results: ResultCollector['results']; errors: string[] }, finished = new Date()): RunReport =>
+      reportOfRun(plan!, {
+        results: inPlanOrder(plan!, collector.results),
+        errors: collector.errors,
+        started,
+        finished,
+        suiteFile,
+        doctorSuite: values.suite,
+      });
+
+    // An interrupt writes complete reports that say so (the results so far, the rest "not run"),
+    // synchronously: vitest's own handler exits the process right after this one.
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.exitCode = signal === 'SIGINT' ? 130 : 143;
+      if (plan) {
+        try {
+          const report = markIncomplete(reportFrom({ results: [...(live?.results ?? [])], errors: [...(live?.errors ?? [])] }), plan, {
+            filter: values.filter,
+            reason: 'interrupted',
+            message: `interrupted by ${signal}`,
+          });
+          writeReportsSync(report, reportsDir);
+          ctx.stderr.write(`\nclerk-harness run: interrupted by ${signal}: reports in ${path.relative(ctx.cwd, reportsDir) || reportsDir} hold the ${report.summary.total - (report.incomplete?.notRun ?? 0)} results so far and mark ${report.incomplete?.notRun ?? 0} tests as not run\n`);
+        } catch (err) {
+          ctx.stderr.write(`\nclerk-harness run: interrupted by ${signal}; the reports could not be written: ${(err as Error).message}\n`);
+        }
+      }
+      setTimeout(() => process.exit(), 200);
+    };
+    const unobserve = observeCollectors((c) => {
+      live = c;
+      if (values.bail) c.bailOn = (r) => r.verdict === 'error' || (plan !== undefined && isFailing(r, plan.failOn));
+    });
+    if (!values.watch) {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
+
     const env = embedded ? await startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
     try {
-      const plan = await buildPlan({
+      plan = await buildPlan({
         suite,
         targetUrl: env ? env.targetUrl : targetUrl!,
         clerk: env
@@ -115,30 +238,28 @@ const command: Command = {
         failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? DEFAULT_FAIL_ON,
       });
       await preflight(plan);
-      let started = new Date();
+      started = new Date();
       let lastCode: ExitCode = EXIT.OK;
       /** After each run (each rerun in watch mode): summary, reports, exit code. */
       const finish = async (collector: ResultCollector): Promise<ExitCode> => {
-        const finished = new Date();
-        const report = reportOfRun(plan, {
-          results: collector.results,
-          errors: collector.errors,
-          started,
-          finished,
-          suiteFile: path.relative(ctx.cwd, suite.file) || suite.file,
-          doctorSuite: values.suite,
-        });
+        let report = reportFrom(collector);
+        if (collector.bailedAt) {
+          const r = collector.bailedAt;
+          report = markIncomplete(report, plan!, { filter: values.filter, reason: 'bail', message: `--bail: stopped after the first failure (${r.endpoint} ${r.caseId})` });
+        } else if (!values.watch && notRunResults(plan!, report.results, { filter: values.filter, verdict: 'error', reason: '' }).length > 0) {
+          // A worker that exited (or a run vitest ended early): what never ran is never "passed".
+          report = markIncomplete(report, plan!, { filter: values.filter, reason: 'worker-exited', message: 'the test worker stopped before every test ran' });
+        }
         started = new Date();
         if (report.summary.total === 0 && report.errors.length === 0) {
           throw new HarnessError('USAGE', `run: no test matched${values.filter ? ` the filter "${values.filter}"` : ''}`, {
-            hint: 'test names are "<endpoint name> <case id>", e.g. -t "create job alg-none" or -t "alg-none"',
+            hint: 'test names are "<endpoint name> <case id>", e.g. -t "create job alg-none" or -t "alg-none"; `clerk-harness run --list` shows them',
           });
         }
         const files = await writeReports(report, reportsDir);
         const rel = (f: string) => path.relative(ctx.cwd, f) || f;
-        ctx.stdout.write(
-          renderTerminalSummary(report, useColor(ctx.stdout, ctx.env), [files.junit, files.json, files.markdown, files.html].map(rel)),
-        );
+        human.write(renderTerminalSummary(report, color, [files.junit, files.json, files.markdown, files.html].map(rel)));
+        if (values.json) ctx.stdout.write(JSON.stringify(redactDeep(report), null, 2) + '\n');
         if (ctx.env.GITHUB_STEP_SUMMARY) {
           const { appendFile, readFile } = await import('node:fs/promises');
           await appendFile(ctx.env.GITHUB_STEP_SUMMARY, await readFile(files.markdown, 'utf8'));
@@ -146,7 +267,13 @@ const command: Command = {
         lastCode = report.status === 'passed' ? EXIT.OK : report.status === 'failed' ? EXIT.FINDINGS : EXIT.USAGE;
         return lastCode;
       };
-      const vitestOptions = { reportsDir, testNamePattern: values.filter, liveReporter: values.reporter, stdout: ctx.stdout, stderr: ctx.stderr };
+      const vitestOptions = {
+        reportsDir,
+        testNamePattern: values.filter,
+        liveReporter: values.reporter ?? liveReporterPath(),
+        stdout: human,
+        stderr: ctx.stderr,
+      };
       if (!values.watch) return await finish(await runPlanWithVitest(plan, vitestOptions));
 
       const triggers = (values['watch-path'] ?? ['.env.local', '.env']).map((p) => path.resolve(ctx.cwd, p));
@@ -167,6 +294,9 @@ const command: Command = {
       await run.close();
       return lastCode;
     } finally {
+      unobserve();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await env?.stop();
     }
   },

@@ -4,6 +4,7 @@
  */
 import { createClerkClient } from '@clerk/backend';
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
+import { Agent, request } from 'node:http';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
@@ -134,5 +135,50 @@ describe('@clerk/backend against the emulator', () => {
     expect(await clerkError(clerk.users.getCount())).toEqual({ status: 429, code: 'too_many_requests', retryAfter: 3 });
     expect(await clerkError(clerk.users.getCount())).toMatchObject({ status: 503, code: 'internal_clerk_error' });
     expect(await clerk.users.getCount()).toBeGreaterThan(0);
+  });
+
+  it('answers the token route with exact wire headers, one Date, on a kept-alive connection', async () => {
+    const user = await clerk.users.createUser({ emailAddress: ['wire+clerk_test@example.com'] });
+    const session = await clerk.sessions.createSession({ userId: user.id });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const raw = (body?: string) =>
+      new Promise<{ status: number; headers: string[]; text: string; reused: boolean }>((resolve, reject) => {
+        const req = request(`${emu.url}/v1/sessions/${session.id}/tokens`, {
+          method: 'POST',
+          agent,
+          headers: { Authorization: `Bearer ${emu.secretKey}`, 'Content-Type': 'application/json', ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) },
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.rawHeaders, text, reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const first = await raw();
+      const second = await raw(JSON.stringify({ expires_in_seconds: 120 }));
+      for (const r of [first, second]) {
+        expect(r.status).toBe(200);
+        const names = r.headers.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase());
+        expect(names.filter((h) => h === 'date')).toHaveLength(1);
+        const value = (h: string) => r.headers[r.headers.findIndex((x, i) => i % 2 === 0 && x.toLowerCase() === h) + 1];
+        expect(value('content-type')).toBe('application/json');
+        expect(value('cache-control')).toBe('no-store');
+        expect(value('x-clerk-emulator')).toBe('1');
+        expect(Math.abs(Date.parse(value('date')) - Date.now())).toBeLessThan(5000);
+        expect(Number(value('content-length'))).toBe(Buffer.byteLength(r.text));
+        const body = JSON.parse(r.text);
+        expect(Object.keys(body)).toEqual(['object', 'jwt']);
+        expect(body.object).toBe('token');
+      }
+      expect(second.reused).toBe(true);
+      const claims = decodeJwt(JSON.parse(second.text).jwt);
+      expect(claims.exp! - claims.iat!).toBe(120);
+    } finally {
+      agent.destroy();
+    }
   });
 });

@@ -3,8 +3,9 @@
  * addresses it is served at. Routes and the public Emulator object both work through it.
  */
 import { FaultQueue } from './faults.js';
-import { sessionTokenParts, signJwt, templateTokenParts } from './issuer.js';
+import { encodeSegment, sessionTokenParts, signEncoded, signJwt, templateTokenParts } from './issuer.js';
 import { generateKeyMaterial, saveKeyFile, type KeyMaterial } from './keys.js';
+import { organizationClaims } from './org-claims.js';
 import { userShortcodes, type Json } from './resources.js';
 import { EmulatorStore } from './store.js';
 
@@ -29,6 +30,8 @@ export class EmulatorCore {
   private readonly keyFile?: string;
   private readonly offsetMs: number;
   private readonly onKeyRotated?: CoreOptions['onKeyRotated'];
+  /** The encoded session-token header for the current key, built once per key. */
+  private sessionHeader?: { kid: string; encoded: string };
 
   constructor(options: CoreOptions) {
     this.onKeyRotated = options.onKeyRotated;
@@ -76,7 +79,14 @@ export class EmulatorCore {
     return signJwt(this.key, h, payload);
   }
 
+  /** The session's active organization as the user's membership stands now (claims are live, as on Clerk). */
+  private activeOrganization(session: Json) {
+    const orgId = session.last_active_organization_id;
+    return typeof orgId === 'string' ? this.store.orgs.activeOrganization(orgId, session.user_id as string) : undefined;
+  }
+
   sessionToken(session: Json, expiresInSeconds?: number): string {
+    const active = session.last_active_organization_id === null ? undefined : this.activeOrganization(session);
     const parts = sessionTokenParts({
       kid: this.key.kid,
       issuer: this.issuer,
@@ -86,19 +96,31 @@ export class EmulatorCore {
       sessionCreatedAtSeconds: Math.floor((session.created_at as number) / 1000),
       expiresInSeconds,
       authorizedParty: this.authorizedParty,
+      organization: active && organizationClaims(active),
     });
-    return signJwt(this.key, parts.header, parts.payload);
+    if (this.sessionHeader?.kid !== this.key.kid) this.sessionHeader = { kid: this.key.kid, encoded: encodeSegment(parts.header) };
+    return signEncoded(this.key, this.sessionHeader.encoded, parts.payload);
   }
 
   templateToken(session: Json, template: Json, expiresInSeconds?: number): string {
     const user = this.store.getUser(session.user_id as string);
+    const active = this.activeOrganization(session);
+    // `{{org.*}}` and `{{org_membership.*}}` shortcodes; without an active organization they resolve to null.
+    const org: Json = active
+      ? {
+          ...active.organization,
+          role: active.role,
+          permissions: active.permissions.filter((p) => !p.startsWith('org:sys_')),
+        }
+      : {};
+    const orgMembership: Json = active ? { id: active.membership.id, role: active.role, public_metadata: active.membership.public_metadata } : {};
     const parts = templateTokenParts({
       kid: this.key.kid,
       issuer: this.issuer,
       userId: user.id as string,
       nowSeconds: this.nowSeconds(),
       template: template as unknown as { claims: Json; lifetime: number; allowed_clock_skew: number },
-      context: { user: userShortcodes(user), session: { id: session.id, actor: session.actor }, org: {} },
+      context: { user: userShortcodes(user), session: { id: session.id, actor: session.actor }, org, org_membership: orgMembership },
       expiresInSeconds,
       authorizedParty: this.authorizedParty,
     });

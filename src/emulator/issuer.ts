@@ -7,6 +7,7 @@
 import { sign as rsaSign } from 'node:crypto';
 import { newJti } from './ids.js';
 import type { KeyMaterial } from './keys.js';
+import type { OrganizationClaims } from './org-claims.js';
 import { resolveShortcodes, type ShortcodeContext } from './template-claims.js';
 
 export const SESSION_TOKEN_CATEGORY = 'cl_B7d4PD111AAA';
@@ -32,6 +33,8 @@ export interface SessionTokenInput {
   expiresInSeconds?: number;
   authorizedParty?: string;
   status?: 'active' | 'pending';
+  /** `o` (and `fea`) for the session's active organization (org-claims.ts). */
+  organization?: OrganizationClaims;
 }
 
 /** Clerk serialises claims in key order (Go maps); verifiers don't care, humans reading JSON do. */
@@ -42,23 +45,27 @@ function sorted(obj: Record<string, unknown>): Record<string, unknown> {
 export function sessionTokenParts(input: SessionTokenInput): JwtParts {
   const iat = input.nowSeconds;
   const minutesSinceSignIn = Math.max(0, Math.floor((iat - (input.sessionCreatedAtSeconds ?? iat)) / 60));
-  const payload: Record<string, unknown> = {
-    exp: iat + (input.expiresInSeconds ?? DEFAULT_SESSION_LIFETIME_SECONDS),
-    fva: [minutesSinceSignIn, -1],
-    iat,
-    iss: input.issuer,
-    jti: newJti(),
-    nbf: iat - SESSION_NBF_BACKDATE_SECONDS,
-    sid: input.sessionId,
-    sts: input.status ?? 'active',
-    sub: input.userId,
-    v: 2,
-  };
+  // Built in key order (what `sorted` would give) rather than sorted: this runs once per request.
+  const payload: Record<string, unknown> = {};
   if (input.authorizedParty) payload.azp = input.authorizedParty;
-  return {
-    header: { alg: 'RS256', cat: SESSION_TOKEN_CATEGORY, kid: input.kid, typ: 'JWT' },
-    payload: sorted(payload),
-  };
+  payload.exp = iat + (input.expiresInSeconds ?? DEFAULT_SESSION_LIFETIME_SECONDS);
+  if (input.organization?.fea) payload.fea = input.organization.fea;
+  payload.fva = [minutesSinceSignIn, -1];
+  payload.iat = iat;
+  payload.iss = input.issuer;
+  payload.jti = newJti();
+  payload.nbf = iat - SESSION_NBF_BACKDATE_SECONDS;
+  if (input.organization) payload.o = input.organization.o;
+  payload.sid = input.sessionId;
+  payload.sts = input.status ?? 'active';
+  payload.sub = input.userId;
+  payload.v = 2;
+  return { header: sessionTokenHeader(input.kid), payload };
+}
+
+/** The protected header of every session token signed with `kid`. */
+export function sessionTokenHeader(kid: string): Record<string, unknown> {
+  return { alg: 'RS256', cat: SESSION_TOKEN_CATEGORY, kid, typ: 'JWT' };
 }
 
 export interface TemplateTokenInput {
@@ -95,15 +102,24 @@ export function templateTokenParts(input: TemplateTokenInput): JwtParts {
 
 const HASH_FOR_ALG: Record<string, string> = { RS256: 'sha256', RS384: 'sha384', RS512: 'sha512' };
 
+/** One JWS segment: base64url of the JSON text. */
+export function encodeSegment(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
 /**
  * Sign `header` and `payload` exactly as given (no claim is added or checked), so negative cases
  * can ask for any shape. RS384/RS512 in the header select that hash; any other `alg` value is
  * kept verbatim in the header and signed RS256 (the caller asked for a mismatch on purpose).
  */
 export function signJwt(key: KeyMaterial, header: Record<string, unknown>, payload: Record<string, unknown>): string {
-  const encode = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const input = `${encode(header)}.${encode(payload)}`;
   const hash = HASH_FOR_ALG[String(header.alg)] ?? 'sha256';
+  return signEncoded(key, encodeSegment(header), payload, hash);
+}
+
+/** `signJwt` with the header already encoded (session tokens reuse one per key). */
+export function signEncoded(key: KeyMaterial, encodedHeader: string, payload: Record<string, unknown>, hash = 'sha256'): string {
+  const input = `${encodedHeader}.${encodeSegment(payload)}`;
   const signature = rsaSign(hash, Buffer.from(input), key.privateKeyObject).toString('base64url');
   return `${input}.${signature}`;
 }

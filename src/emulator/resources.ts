@@ -98,14 +98,13 @@ export function userJson(input: NewUserInput, nowMs: number): Json {
     mfa_disabled_at: null,
     legal_accepted_at: null,
     locale: null,
-    timezone: null,
     deprovisioned: false,
   };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function sessionJson(userId: string, nowMs: number): Json {
+export function sessionJson(userId: string, nowMs: number, activeOrganizationId: string | null = null): Json {
   return {
     object: 'session',
     id: newId('sess'),
@@ -113,7 +112,7 @@ export function sessionJson(userId: string, nowMs: number): Json {
     client_id: newId('client'),
     actor: null,
     status: 'active',
-    last_active_organization_id: null,
+    last_active_organization_id: activeOrganizationId,
     last_active_at: nowMs,
     latest_activity: null,
     expire_at: nowMs + 7 * DAY_MS,

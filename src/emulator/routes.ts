@@ -2,39 +2,22 @@
  * The Backend API subset under /v1, as a route table. Each handler returns the JSON body (status
  * 200) or throws ApiFailure. List shapes follow BAPI: `GET /v1/users` is a bare array (count is its
  * own endpoint); sessions and templates answer `{data,total_count}` when `paginated=true`.
+ * Organization routes are in org-routes.ts.
  */
 import { unprocessable } from './api-errors.js';
-import type { EmulatorCore } from './core.js';
+import { JsonText } from './http-util.js';
 import { randomAlnum } from './ids.js';
+import { ORG_ROUTES } from './org-routes.js';
 import type { Json } from './resources.js';
+import { pageOf, pageParams, type Route } from './route-util.js';
 import { LIFETIME_RANGE, type UserFilters } from './store.js';
 
-export interface RouteContext {
-  core: EmulatorCore;
-  params: string[];
-  query: URLSearchParams;
-  body(): Promise<Json>;
-}
-
-export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  path: RegExp;
-  handle(ctx: RouteContext): Promise<unknown> | unknown;
-}
+export type { Route, RouteContext } from './route-util.js';
 
 const ID = '([^/]+)';
 
-function pageParams(query: URLSearchParams): { limit: number; offset: number } {
-  const limit = query.has('limit') ? Number(query.get('limit')) : 10;
-  const offset = query.has('offset') ? Number(query.get('offset')) : 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw unprocessable('form_param_value_invalid', 'limit', 'limit must be between 1 and 500.');
-  if (!Number.isInteger(offset) || offset < 0) throw unprocessable('form_param_value_invalid', 'offset', 'offset must be 0 or more.');
-  return { limit, offset };
-}
-
 function listResponse(items: Json[], query: URLSearchParams): unknown {
-  const { limit, offset } = pageParams(query);
-  const page = items.slice(offset, offset + limit);
+  const page = pageOf(items, query);
   return query.get('paginated') === 'true' ? { data: page, total_count: items.length } : page;
 }
 
@@ -87,6 +70,17 @@ export const BAPI_ROUTES: Route[] = [
   },
   { method: 'GET', path: /^\/v1\/users\/count$/, handle: ({ core, query }) => ({ object: 'total_count', total_count: core.store.findUsers(userFilters(query)).length }) },
   { method: 'GET', path: new RegExp(`^/v1/users/${ID}$`), handle: ({ core, params }) => core.store.getUser(params[0]) },
+  { method: 'PATCH', path: new RegExp(`^/v1/users/${ID}$`), handle: async ({ core, params, body }) => core.store.updateUser(params[0], await body(), core.nowMs()) },
+  {
+    method: 'PATCH',
+    path: new RegExp(`^/v1/users/${ID}/metadata$`),
+    handle: async ({ core, params, body }) => core.store.updateUserMetadata(params[0], await body(), 'merge', core.nowMs()),
+  },
+  {
+    method: 'PUT',
+    path: new RegExp(`^/v1/users/${ID}/metadata$`),
+    handle: async ({ core, params, body }) => core.store.updateUserMetadata(params[0], await body(), 'replace', core.nowMs()),
+  },
   { method: 'DELETE', path: new RegExp(`^/v1/users/${ID}$`), handle: ({ core, params }) => core.store.deleteUser(params[0]) },
   // sessions
   { method: 'POST', path: /^\/v1\/sessions$/, handle: async ({ core, body }) => core.store.createSession(await body(), core.nowMs()) },
@@ -104,9 +98,12 @@ export const BAPI_ROUTES: Route[] = [
   {
     method: 'POST',
     path: new RegExp(`^/v1/sessions/${ID}/tokens$`),
-    handle: async ({ core, params, body }) => {
+    handle: ({ core, params, body, noBody }) => {
       const session = core.store.activeSession(params[0]);
-      return { object: 'token', jwt: core.sessionToken(session, expiresIn(await body())) };
+      // The hot path: synchronous when there is no body (what the SDK sends), and the answer
+      // {"object":"token","jwt":…} written without JSON.stringify (a JWT needs no escaping).
+      const reply = (b: Json) => new JsonText(`{"object":"token","jwt":"${core.sessionToken(session, expiresIn(b))}"}`);
+      return noBody ? reply({}) : body().then(reply);
     },
   },
   {
@@ -134,4 +131,5 @@ export const BAPI_ROUTES: Route[] = [
       return { object: 'testing_token', token: `${now}-${randomAlnum(32)}`, expires_at: now + 3600 };
     },
   },
+  ...ORG_ROUTES,
 ];

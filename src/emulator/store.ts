@@ -1,8 +1,10 @@
 /**
  * In-memory state of the emulated instance: users, sessions and JWT templates, kept directly in
- * Clerk's wire shape. Operations validate input the way BAPI does and throw ApiFailure (404/422).
+ * Clerk's wire shape, plus the organizations (org-store.ts). Operations validate input the way
+ * BAPI does and throw ApiFailure (404/422).
  */
 import { notFound, unprocessable, ApiFailure } from './api-errors.js';
+import { mergeMetadata, OrganizationStore } from './org-store.js';
 import { deletedJson, sessionJson, templateJson, userJson, type Json, type TemplateFields } from './resources.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -35,6 +37,7 @@ export class EmulatorStore {
   readonly users = new Map<string, Json>();
   readonly sessions = new Map<string, Json>();
   readonly templates = new Map<string, Json>();
+  readonly orgs = new OrganizationStore({ getUser: (id) => this.getUser(id) });
 
   // ---- users -------------------------------------------------------------------------------
   createUser(body: Json, nowMs: number): Json {
@@ -94,8 +97,49 @@ export class EmulatorStore {
   deleteUser(id: string): Json {
     this.getUser(id);
     this.users.delete(id);
+    this.orgs.dropUser(id);
     for (const [sid, s] of this.sessions) if (s.user_id === id) this.sessions.delete(sid);
     return deletedJson('user', id);
+  }
+
+  /**
+   * PATCH /v1/users/{id}: profile fields. Since API version 2026-05-12 metadata is not accepted
+   * here (SPEC UpdateUser); it goes through PATCH/PUT /v1/users/{id}/metadata.
+   */
+  updateUser(id: string, body: Json, nowMs: number): Json {
+    const user = this.getUser(id);
+    for (const k of ['public_metadata', 'private_metadata', 'unsafe_metadata']) {
+      if (k in body) throw unprocessable('form_param_unknown', k, `${k} is not accepted here; use /v1/users/${id}/metadata.`); // code (unverified)
+    }
+    if (typeof body.username === 'string' && body.username !== user.username) {
+      if (this.findUsers({ username: [body.username] }).length > 0) {
+        throw unprocessable('form_identifier_exists', 'username', 'That username is taken. Please try another.');
+      }
+    }
+    for (const k of ['first_name', 'last_name', 'username', 'external_id', 'locale'] as const) {
+      const v = body[k];
+      if (v === undefined) continue;
+      if (v !== null && typeof v !== 'string') throw unprocessable('form_param_format_invalid', k, `${k} must be a string or null.`);
+      user[k] = v;
+    }
+    for (const k of ['delete_self_enabled', 'create_organization_enabled'] as const) {
+      if (typeof body[k] === 'boolean') user[k] = body[k];
+    }
+    user.updated_at = nowMs;
+    return user;
+  }
+
+  /** PATCH merges (deep, `null` removes a key); PUT replaces each metadata field it is given. */
+  updateUserMetadata(id: string, body: Json, mode: 'merge' | 'replace', nowMs: number): Json {
+    const user = this.getUser(id);
+    for (const k of ['public_metadata', 'private_metadata', 'unsafe_metadata'] as const) {
+      const v = body[k];
+      if (v === undefined) continue;
+      if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw unprocessable('form_param_format_invalid', k, `${k} must be a JSON object.`);
+      user[k] = mode === 'merge' ? mergeMetadata((user[k] as Json | null) ?? {}, (v ?? {}) as Json) : (v ?? {});
+    }
+    user.updated_at = nowMs;
+    return user;
   }
 
   // ---- sessions ----------------------------------------------------------------------------
@@ -104,9 +148,30 @@ export class EmulatorStore {
       throw unprocessable('form_param_missing', 'user_id', 'user_id must be included.');
     }
     this.getUser(body.user_id);
-    const session = sessionJson(body.user_id, nowMs);
+    const orgId = body.active_organization_id;
+    if (orgId !== undefined && orgId !== null && orgId !== '') {
+      if (typeof orgId !== 'string') throw unprocessable('form_param_format_invalid', 'active_organization_id', 'active_organization_id must be a string.');
+      if (!this.orgs.hasOrganization(orgId)) throw notFound('organization', orgId);
+      if (!this.orgs.isMember(orgId, body.user_id)) {
+        // Clerk refuses to activate an organization the user is not a member of; code (unverified).
+        throw unprocessable('form_param_value_invalid', 'active_organization_id', `User ${body.user_id} is not a member of organization ${orgId}.`);
+      }
+    }
+    const session = sessionJson(body.user_id, nowMs, typeof orgId === 'string' && orgId !== '' ? orgId : null);
     this.sessions.set(session.id as string, session);
     return session;
+  }
+
+  /** Delete an organization; sessions that had it active lose it (SPEC DeleteOrganization). */
+  deleteOrganization(id: string, nowMs: number): Json {
+    const deleted = this.orgs.deleteOrganization(id);
+    for (const s of this.sessions.values()) {
+      if (s.last_active_organization_id === deleted.id) {
+        s.last_active_organization_id = null;
+        s.updated_at = nowMs;
+      }
+    }
+    return deleted;
   }
 
   getSession(id: string): Json {

@@ -23,7 +23,11 @@ export interface EmulatorOptions {
   clockOffsetSeconds?: number;
   /** Called after every key rotation (programmatic or through the admin route). */
   onKeyRotated?: (key: SigningKey) => void | Promise<void>;
-  /** Silence request logging (default: silent in-process; the CLI logs one line a request). */
+  /**
+   * Where request lines go (default: nowhere, silent in-process; the CLI passes stderr). One line
+   * a request while traffic is light; under load at most 20 lines per 250 ms plus one summary
+   * line of the rest (errors and 5xx always get their own line).
+   */
   log?: (line: string) => void;
 }
 

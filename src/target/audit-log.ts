@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { TargetFlaw } from './types.js';
+import type { ReferenceFlaw } from './types.js';
 
 /** The file that holds the lines written on `date` (UTC). */
 export function auditFilePath(auditDir: string, date: Date = new Date()): string {
@@ -25,11 +25,29 @@ export interface JobCreated {
 
 /** The success line, exactly as agreed with the audit checks (src/audit/*). */
 export function jobCreatedLine(event: JobCreated): Record<string, unknown> {
+  return jobLine('job.created', 'success', event);
+}
+
+/** The success line of GET /jobs/{job_id} (`job.read`) or DELETE /jobs/{job_id} (`job.deleted`). */
+export function jobAccessLine(name: 'job.read' | 'job.deleted', event: JobCreated): Record<string, unknown> {
+  return jobLine(name, 'success', event);
+}
+
+/**
+ * The optional failure line (logFailures) of an authorization refusal (403/404): the caller is
+ * known and attributable, so it carries user_id and token_iat like a success line does, but
+ * `event: access.denied` and `outcome: failure` keep it from counting as one.
+ */
+export function accessDeniedLine(event: JobCreated & { reason: string }): Record<string, unknown> {
+  return { ...jobLine('access.denied', 'failure', event), reason: event.reason };
+}
+
+function jobLine(name: string, outcome: 'success' | 'failure', event: JobCreated): Record<string, unknown> {
   const { claims } = event;
   return {
     event_id: randomUUID(),
-    event: 'job.created',
-    outcome: 'success',
+    event: name,
+    outcome,
     timestamp: event.at.toISOString(),
     user_id: claims.sub,
     user_email: typeof claims.email === 'string' ? claims.email : null,
@@ -73,7 +91,7 @@ export function authRejectedLine(event: { method: string; path: string; status: 
 }
 
 /** The audit flaws, applied to a correct line: the lines actually written (zero, one or two). */
-export function applyAuditFlaws(line: Record<string, unknown>, flaws: ReadonlySet<TargetFlaw>, claims: Record<string, unknown>): Array<Record<string, unknown>> {
+export function applyAuditFlaws(line: Record<string, unknown>, flaws: ReadonlySet<ReferenceFlaw>, claims: Record<string, unknown>): Array<Record<string, unknown>> {
   if (flaws.has('audit-none')) return []; // FLAW: the action is not recorded at all
   const out = { ...line };
   if (flaws.has('audit-omit-iat')) delete out.token_iat; // FLAW: token issue time not captured

@@ -3,7 +3,7 @@
  * (or audit checks) are meant to catch it. The project's own tests prove every flaw is caught.
  */
 import { HarnessError } from '../errors.js';
-import type { TargetFlaw } from './types.js';
+import type { AuthzFlaw, ReferenceFlaw, TargetFlaw } from './types.js';
 
 export interface FlawInfo {
   summary: string;
@@ -48,15 +48,74 @@ export function isTargetFlaw(name: string): name is TargetFlaw {
 }
 
 /**
- * Parse flaw names (from --flaw flags or a comma list such as TARGET_FLAWS); `source` names where
- * they came from. An unknown name is a USAGE error listing the valid ones.
+ * Ids of the authorization cases (persona × request) that catch the authz flaws; the suite runner
+ * generates them from access rules. What each one sends (POST /jobs as the owner first):
+ *   bola-read-other-user       GET the owner's job as another user           → 404
+ *   bola-delete-other-user     DELETE it as another user holding org:admin,
+ *                              in another organization                       → 403
+ *   member-calls-admin-route   DELETE it as an org:member of the job's org   → 403
+ *   admin-of-other-org         DELETE it as an org:admin of another org      → 403
+ *   no-active-org-admin-route  DELETE it with a token without `o`            → 403
+ *   role-claim-tampered        DELETE it with the member's token, o.rol changed to "admin"
+ *                              under the original signature                  → 401
  */
-export function parseFlaws(names: Iterable<string>, source = '--flaw'): TargetFlaw[] {
-  const out = new Set<TargetFlaw>();
+export const AUTHZ_CASE_IDS = Object.freeze([
+  'bola-read-other-user',
+  'bola-delete-other-user',
+  'member-calls-admin-route',
+  'admin-of-other-org',
+  'no-active-org-admin-route',
+  'role-claim-tampered',
+] as const);
+export type AuthzCaseId = (typeof AUTHZ_CASE_IDS)[number];
+
+export interface AuthzFlawInfo {
+  summary: string;
+  /** Authorization case ids whose observed outcome changes when the flaw is on. */
+  caughtBy: AuthzCaseId[];
+  /** 'authz': a persona that must be refused is let through; 'status': refused with the wrong status. */
+  symptom: 'authz' | 'status';
+}
+
+/**
+ * The authorization flaws (GET/DELETE /jobs/{job_id}, src/target/authz.ts). role-claim-tampered is
+ * caught by none of them: a changed claim breaks the signature (FLAWS skip-signature lets it in).
+ */
+export const AUTHZ_FLAWS: Readonly<Record<AuthzFlaw, AuthzFlawInfo>> = Object.freeze({
+  'skip-ownership-check': {
+    summary: "serves any user's job by id, and lets an org:admin of any organization delete it",
+    caughtBy: ['bola-read-other-user', 'bola-delete-other-user', 'admin-of-other-org'],
+    symptom: 'authz',
+  },
+  'skip-role-check': {
+    summary: 'DELETE /jobs/{job_id} needs only a signed-in user (no role or organization check)',
+    caughtBy: ['member-calls-admin-route', 'no-active-org-admin-route', 'admin-of-other-org', 'bola-delete-other-user'],
+    symptom: 'authz',
+  },
+  'wrong-refusal-status': {
+    summary: 'answers authorization refusals 401 instead of 403 (404 for another user\'s job)',
+    caughtBy: ['bola-read-other-user', 'bola-delete-other-user', 'member-calls-admin-route', 'admin-of-other-org', 'no-active-org-admin-route'],
+    symptom: 'status',
+  },
+});
+
+export const AUTHZ_FLAW_NAMES = Object.freeze(Object.keys(AUTHZ_FLAWS) as AuthzFlaw[]);
+
+export function isAuthzFlaw(name: string): name is AuthzFlaw {
+  return Object.prototype.hasOwnProperty.call(AUTHZ_FLAWS, name);
+}
+
+/**
+ * Parse flaw names (from --flaw flags or a comma list such as TARGET_FLAWS), authentication and
+ * authorization ones alike; `source` names where they came from. An unknown name is a USAGE error
+ * listing the valid ones.
+ */
+export function parseFlaws(names: Iterable<string>, source = '--flaw'): ReferenceFlaw[] {
+  const out = new Set<ReferenceFlaw>();
   for (const raw of names) {
     for (const name of raw.split(',').map((n) => n.trim()).filter(Boolean)) {
-      if (!isTargetFlaw(name)) {
-        throw new HarnessError('USAGE', `${source}: unknown flaw "${name}"`, { hint: `valid flaws: ${TARGET_FLAWS.join(', ')}` });
+      if (!isTargetFlaw(name) && !isAuthzFlaw(name)) {
+        throw new HarnessError('USAGE', `${source}: unknown flaw "${name}"`, { hint: `valid flaws: ${[...TARGET_FLAWS, ...AUTHZ_FLAW_NAMES].join(', ')}` });
       }
       out.add(name);
     }

@@ -16,6 +16,18 @@ export type TargetFlaw =
   | 'audit-double' // writes two lines per request
   | 'crash-on-malformed'; // 500 on tokens that do not decode
 
+/**
+ * Deliberate authorization flaws of GET/DELETE /jobs/{job_id} (src/target/authz.ts); kept apart
+ * from TargetFlaw because the authentication catalogue (FLAWS, TARGET_FLAWS) cannot catch them.
+ */
+export type AuthzFlaw =
+  | 'skip-ownership-check' // GET serves any user's job; DELETE lets an admin of any organization delete
+  | 'skip-role-check' // DELETE needs only a signed-in user (no role, no organization check)
+  | 'wrong-refusal-status'; // authorization refusals answer 401 instead of 403 / 404
+
+/** Every flaw the reference target accepts. */
+export type ReferenceFlaw = TargetFlaw | AuthzFlaw;
+
 export interface ReferenceTargetOptions {
   port?: number; // 0 = OS-chosen
   /** Clerk settings, as a backend would read them from its env file. */
@@ -26,10 +38,10 @@ export interface ReferenceTargetOptions {
   audience?: string; // CLERK_JWT_AUDIENCE: PyJWT-like "required" when the require-aud flaw is on
   /** Root of the audit log; lines go to <auditDir>/jobs/audit_YYYYMMDD.jsonl (UTC date). */
   auditDir?: string; // default logs/audit
-  flaws?: TargetFlaw[];
+  flaws?: ReferenceFlaw[];
   /** Seconds added to the verifier's clock (negative = server clock behind). */
   clockOffsetSeconds?: number;
-  /** Also write an `auth.rejected` line for each refused POST /jobs (default false). */
+  /** Also write a failure line for each refused request: `auth.rejected` (401) or `access.denied` (403/404) (default false). */
   logFailures?: boolean;
   /** Interface to listen on; default 127.0.0.1. */
   host?: string;

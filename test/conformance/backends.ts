@@ -17,6 +17,15 @@ const EXPRESS_SERVER = fileURLToPath(new URL('./express/server.mjs', import.meta
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
+/**
+ * Authorization faults of GET/DELETE /jobs/{job_id}, the same three in both backends (and in the
+ * reference target's AUTHZ_FLAWS): skip-ownership-check (another user's job is served; an admin of
+ * any organization deletes), skip-role-check (DELETE needs only a signed-in user),
+ * wrong-refusal-status (authorization refusals answer 401 instead of 403/404).
+ */
+export const AUTHZ_FAULTS = ['skip-ownership-check', 'skip-role-check', 'wrong-refusal-status'] as const;
+export type AuthzFault = (typeof AUTHZ_FAULTS)[number];
+
 export const FASTAPI_FAULTS = [
   'accept-expired',
   'no-signature-check',
@@ -32,6 +41,7 @@ export const FASTAPI_FAULTS = [
   'forbid-missing-header',
   'env-not-loaded',
   'no-exp-required',
+  ...AUTHZ_FAULTS,
 ] as const;
 export type FastapiFault = (typeof FASTAPI_FAULTS)[number];
 
@@ -46,6 +56,7 @@ export const EXPRESS_FAULTS = [
   'audit-none',
   'audit-wrong-user',
   'status-200',
+  ...AUTHZ_FAULTS,
 ] as const;
 export type ExpressFault = (typeof EXPRESS_FAULTS)[number];
 

@@ -28,8 +28,13 @@ def _write(entry: Dict[str, Any]) -> None:
 
 
 def log_job_created(job_id: str, claims: Any) -> None:
+    log_job_event("job_created", job_id, claims)
+
+
+def log_job_event(event: str, job_id: str, claims: Any) -> None:
+    """The attributed line of an accepted request: job_created, job_read, job_deleted."""
     entry: Dict[str, Any] = {
-        "event": "job_created",
+        "event": event,
         "timestamp": _now().isoformat().replace("+00:00", "Z"),
         "job_id": job_id,
         "user_id": claims.sid if on("audit-wrong-user") else claims.sub,
@@ -55,6 +60,26 @@ def log_auth_failed(reason: str, status_code: int, method: str, path: str, user_
             "path": path,
             "user_id": user_id,
             "alcoa_attributable": False,
+            "alcoa_contemporaneous": True,
+        }
+    )
+
+
+def log_access_denied(reason: str, status_code: int, method: str, path: str, claims: Any, job_id: Optional[str]) -> None:
+    """An authorization refusal: the caller is verified, so the line is attributed, but says denied."""
+    _write(
+        {
+            "event": "access_denied",
+            "timestamp": _now().isoformat().replace("+00:00", "Z"),
+            "reason": reason,
+            "status_code": status_code,
+            "method": method,
+            "path": path,
+            "job_id": job_id,
+            "user_id": claims.sub,
+            "session_id": claims.sid,
+            "token_iat": claims.iat,
+            "alcoa_attributable": True,
             "alcoa_contemporaneous": True,
         }
     )

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, inject, test } from 'vitest';
 import { severityAtLeast } from './verdict.js';
+import { casesOf } from './plan.js';
 import { runCaseOfPlan } from './run-suite.js';
 import { prepareWorker, type WorkerDeps } from './worker-deps.js';
 
@@ -31,7 +32,7 @@ const group = describe.concurrent;
 
 for (const endpoint of plan.suite.endpoints) {
   group(endpoint.name, () => {
-    for (const planned of plan.cases) {
+    for (const planned of casesOf(plan, endpoint)) {
       test(planned.id, async (ctx) => {
         const result = await runCaseOfPlan(plan, deps, endpoint, planned);
         ctx.task.meta.harness = result;

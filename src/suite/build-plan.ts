@@ -2,7 +2,9 @@ import { exportSPKI, importJWK, type JWK } from 'jose';
 import { CATALOGUE } from '../cases/catalogue.js';
 import type { Severity } from '../cases/types.js';
 import { createTokenSource } from '../tokens/clerk-source.js';
-import { planCases, type RunPlan } from './plan.js';
+import { setUpPersonas } from '../personas/setup.js';
+import { generateAuthzCases, principalOf } from './authz/generate.js';
+import { planCases, type PlannedCase, type RunPlan } from './plan.js';
 import type { Suite } from './types.js';
 
 export interface BuildPlanInput {
@@ -46,6 +48,8 @@ export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
     }
   }
   const publicKeyPem = input.publicKeyPem ?? (await publicKeyFromJwks(source.apiUrl, input.clerk.secretKey));
+  const cases = planCases([...CATALOGUE], input.suite, extraSkips);
+  const authz = await authzPlan(input, cases);
   return {
     suite: input.suite,
     targetUrl: input.targetUrl,
@@ -53,7 +57,26 @@ export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
     mode: source.mode,
     template: input.template,
     publicKeyPem,
-    cases: planCases([...CATALOGUE], input.suite, extraSkips),
+    cases,
     failOn: input.failOn,
+    ...authz,
   };
+}
+
+/**
+ * Suites with personas: the personas made real in the instance, and per endpoint with an access
+ * rule the catalogue run as its principal persona plus the generated authorization cases.
+ */
+async function authzPlan(input: BuildPlanInput, cases: PlannedCase[]): Promise<Pick<RunPlan, 'personas' | 'endpointCases'>> {
+  const { suite } = input;
+  if (!suite.personas) return {};
+  const personas = await setUpPersonas({ apiUrl: input.clerk.apiUrl, secretKey: input.clerk.secretKey, personas: Object.values(suite.personas) });
+  const endpointCases: Record<string, PlannedCase[]> = {};
+  for (const endpoint of suite.endpoints) {
+    if (!endpoint.access) continue;
+    const principal = principalOf(suite, endpoint);
+    const catalogue = cases.map((c): PlannedCase => (principal ? { ...c, persona: principal } : { ...c, skipReason: c.skipReason ?? 'no persona is allowed on this endpoint by its access rule, so no valid token can be tried' }));
+    endpointCases[endpoint.name] = [...catalogue, ...generateAuthzCases(suite, endpoint)];
+  }
+  return { personas, endpointCases };
 }

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { CaseContext, CaseDef } from '../cases/types.js';
-import { HarnessError, isHarnessError } from '../errors.js';
+import { isHarnessError } from '../errors.js';
 import { excerpt, send, type SendResult } from '../http/send.js';
 import type { AuditExpectation, AuditProbe } from './audit-probe.js';
 import type { PlannedCase } from './plan.js';
 import type { CaseResult } from './result.js';
 import type { SuiteEndpoint } from './types.js';
+import { buildRequest } from './request.js';
 import { STATUS_POLICY } from './policy.js';
 import { findingFor, judge, wasAccepted, withAudit } from './verdict.js';
 
@@ -20,6 +20,10 @@ export interface ExecuteInput {
   audit?: AuditProbe;
   /** How many requests the attacker's key server (jku/x5u target) has served so far (those whose path starts with `match`, when given). */
   keyUrlFetches?: (match?: string) => number;
+  /** Endpoints that address an object: the path with its id (a fresh object per call where the method consumes it). */
+  objectPath?: () => { path: string } | { problem: string; hint: string };
+  /** The persona whose tokens the context mints, for the result. */
+  persona?: string;
 }
 
 function skipped(input: ExecuteInput, reason: string): CaseResult {
@@ -36,14 +40,8 @@ function skipped(input: ExecuteInput, reason: string): CaseResult {
     message: `skipped: ${reason}`,
     skipReason: reason,
     why: caseDef.why,
+    ...(input.persona ? { persona: input.persona } : {}),
   };
-}
-
-const bodyCache = new Map<string, Buffer>();
-function body(file: string | undefined): Buffer | undefined {
-  if (!file) return undefined;
-  if (!bodyCache.has(file)) bodyCache.set(file, readFileSync(file));
-  return bodyCache.get(file);
 }
 
 /**
@@ -56,29 +54,30 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
   const auth = await caseDef.build(input.context);
   if (auth.kind === 'skip') return skipped(input, auth.reason);
 
-  const headers: Record<string, string> = {
-    // Clerk's middleware answers document-like requests with handshakes; ask for JSON like an API client.
-    accept: 'application/json',
-    ...lower(input.suiteHeaders),
-    ...lower(endpoint.headers),
-  };
-  const payload = body(endpoint.bodyFile);
-  if (payload) headers['content-type'] = endpoint.contentType;
-  // The case alone decides the credential: a suite header never stands in for a missing token.
-  delete headers.authorization;
-  delete headers.cookie;
-  if (auth.authorization !== undefined) headers.authorization = auth.authorization;
-
-  const base = input.targetUrl.endsWith('/') ? input.targetUrl : `${input.targetUrl}/`;
-  const url = new URL(`./${endpoint.path.replace(/^\/+/, '')}`, base).href;
-  // A minted token must never leave the target's origin, whatever the suite says.
-  if (new URL(url).origin !== new URL(base).origin) {
-    throw new HarnessError('SUITE_INVALID', `endpoint "${endpoint.name}": ${endpoint.path} resolves outside the target ${new URL(base).origin}; refusing to send a token there`);
+  // An endpoint that addresses an object gets its id now; a request that may consume it (DELETE)
+  // takes a fresh one each time it is sent (the audit probe may send it again, alone).
+  let first: { path: string } | undefined;
+  if (input.objectPath) {
+    const object = input.objectPath();
+    if ('problem' in object) return findingFor({ ...skipped(input, ''), sent: auth.describe }, STATUS_POLICY.resourceNotCreated, object.problem, object.hint, 'resource-not-created');
+    first = object;
   }
+  const request = () => {
+    let path = first?.path;
+    if (!first && input.objectPath) {
+      const object = input.objectPath();
+      path = 'path' in object ? object.path : undefined;
+    }
+    first = undefined;
+    return buildRequest({ targetUrl: input.targetUrl, suiteHeaders: input.suiteHeaders, endpoint, path, authorization: auth.authorization });
+  };
+  // Built once up front too: a path that leaves the target is refused before anything is sent.
+  if (!input.objectPath) request();
   const claims = auth.token?.claims;
 
   /** One request and what its answer means for the audit log. */
   const exchange = async (): Promise<{ response: Sent; expectation: AuditExpectation }> => {
+    const { url, headers, payload } = request();
     const requestStart = Date.now();
     const fetchesBefore = input.keyUrlFetches?.(auth.keyUrlMatch) ?? 0;
     try {
@@ -115,6 +114,7 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
     body: res.body,
     sent: auth.describe,
   });
+  if (input.persona) result = { ...result, persona: input.persona };
   // A key URL named by the token (jku/x5u) must never be fetched, whatever the status: the fetch
   // itself is server-side request forgery towards a host the attacker chose.
   if (auth.keyUrl && fetched > 0) {
@@ -127,7 +127,3 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
 }
 
 type Sent = { res: SendResult; fetched: number } | { timeout: true };
-
-function lower(h: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
-}

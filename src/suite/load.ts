@@ -7,6 +7,7 @@ import type { ErrorObject } from 'ajv';
 import { HarnessError } from '../errors.js';
 import { packagePath } from '../paths.js';
 import { matcherProblems } from '../audit/classify.js';
+import { loadEndpointAuthz, loadPersonas, type AuthzLoadContext } from './load-authz.js';
 import type { Suite, SuiteEndpoint } from './types.js';
 
 export const SUITE_SCHEMA_FILE = packagePath('suites', 'suite.schema.json');
@@ -71,6 +72,7 @@ function asList(v: number | number[] | undefined): number[] | undefined {
 interface RawEndpoint {
   name?: string; method: string; path: string; headers?: Record<string, string>; body?: string;
   content_type?: string; accepted_status?: number | number[]; rejected_status?: number | number[];
+  access?: Parameters<typeof loadEndpointAuthz>[0]['access']; resource?: Parameters<typeof loadEndpointAuthz>[0]['resource'];
 }
 
 /** Load, validate and normalise a suite file (YAML or JSON). Errors name file, line and field. */
@@ -127,7 +129,7 @@ export function loadSuite(file: string, options: { cwd?: string } = {}): Suite {
       if (problems.length) throw new HarnessError('SUITE_INVALID', `${rel}:${lineOf(['audit', key])}: ${problems[0]}`, { hint: 'e.g. failure: [{ event: { pattern: "_failed$" } }, { user_id: null }]' });
     }
   }
-  return normalise(raw, abs, rel, cwd);
+  return normalise(raw, abs, rel, cwd, lineOf);
 }
 
 /**
@@ -189,8 +191,10 @@ function checkTarget(raw: Record<string, any>, rel: string, lineOf: (keys: Array
   }
 }
 
-function normalise(raw: Record<string, any>, abs: string, rel: string, cwd: string): Suite {
+function normalise(raw: Record<string, any>, abs: string, rel: string, cwd: string, lineOf: AuthzLoadContext['lineOf']): Suite {
   const dir = path.dirname(abs);
+  const authzContext: AuthzLoadContext = { rel, dir, lineOf, maxBodyBytes: MAX_BODY_BYTES };
+  const personas = loadPersonas(raw.personas, authzContext);
   const defAccepted = asList(raw.defaults?.accepted_status) ?? [200, 201, 202, 204];
   const defRejected = asList(raw.defaults?.rejected_status) ?? [401];
   const auditRaw = raw.audit;
@@ -218,6 +222,7 @@ function normalise(raw: Record<string, any>, abs: string, rel: string, cwd: stri
       acceptedStatus: asList(e.accepted_status) ?? defAccepted,
       rejectedStatus: asList(e.rejected_status) ?? defRejected,
       audited: auditedNames ? auditedNames.includes(name) : e.method !== 'GET' && e.method !== 'HEAD',
+      ...loadEndpointAuthz(e, i, personas, authzContext),
     };
   });
   if (auditedNames) {
@@ -255,5 +260,6 @@ function normalise(raw: Record<string, any>, abs: string, rel: string, cwd: stri
         }
       : false,
     failOn: raw.fail_on,
+    ...(personas ? { personas } : {}),
   };
 }

@@ -5,13 +5,19 @@
 import type { CaseDef, Expectation, Severity } from '../cases/types.js';
 import type {} from 'vitest';
 import { HarnessError } from '../errors.js';
-import type { Suite } from './types.js';
+import type { ResolvedPersona } from '../personas/setup.js';
+import type { AuthzCaseSpec } from './authz/generate.js';
+import type { Suite, SuiteEndpoint } from './types.js';
 
 export interface PlannedCase {
   id: string;
   expect: Expectation;
   /** Set when the suite skips the case: the reason shown in every report. */
   skipReason?: string;
+  /** The persona whose tokens the case sends (endpoints with an access rule); unset = the test user. */
+  persona?: string;
+  /** An authorization case generated from the endpoint's access rule (issue 11), not a catalogue case. */
+  authz?: AuthzCaseSpec;
 }
 
 export interface RunPlan {
@@ -23,6 +29,15 @@ export interface RunPlan {
   publicKeyPem?: string;
   cases: PlannedCase[];
   failOn: Exclude<Severity, 'info'>;
+  /** The suite's personas as they exist in the instance (set when the suite has personas). */
+  personas?: ResolvedPersona[];
+  /** Per endpoint name: the catalogue's cases as its principal persona, then its authorization cases. */
+  endpointCases?: Record<string, PlannedCase[]>;
+}
+
+/** The cases one endpoint runs: the catalogue's (as the endpoint's persona, if any) and its authorization cases. */
+export function casesOf(plan: RunPlan, endpoint: SuiteEndpoint): PlannedCase[] {
+  return plan.endpointCases?.[endpoint.name] ?? plan.cases;
 }
 
 declare module 'vitest' {

@@ -37,6 +37,23 @@ export const STATUS_POLICY = {
   unexpectedSuccessStatus: 'low',
   timeout: 'high',
   keyUrlFetched: 'critical',
+  resourceNotCreated: 'high',
+} as const satisfies Record<string, Exclude<Severity, 'info'>>;
+
+/**
+ * Authorization (issue 11; OWASP API1 and API5). A persona the rule refuses that gets in reaches
+ * what is not theirs: another user's object (BOLA), a role's route without the role, another
+ * organization's objects, a role it wrote into its own token — critical. A persona the rule admits
+ * that is refused is locked out — high, like a refused valid token. Refused, but with another status
+ * than the rule says (401 or 500 for 403, 403 where 404 hides the object) — medium: clients and
+ * monitoring misread it, and a 403 where 404 is the contract confirms the object exists. The owner
+ * no longer reaching its object after another user's attempt — high.
+ */
+export const AUTHZ_POLICY = {
+  deniedAccepted: 'critical',
+  allowedRefused: 'high',
+  wrongRefusalStatus: 'medium',
+  ownerLostAccess: 'high',
 } as const satisfies Record<string, Exclude<Severity, 'info'>>;
 
 /** The gate when neither the suite nor --fail-on sets one. */

@@ -56,4 +56,19 @@ export interface CaseResult {
   accepted?: boolean;
   /** verdict 'blocked': the blocker's cause. */
   blockedBy?: string;
+  /** Whose tokens were sent (suites with personas); reports name the case `endpoint > persona > case`. */
+  persona?: string;
+  /** Authorization cases: the persona × endpoint cell of the authorization matrix. */
+  authz?: AuthzCell;
+}
+
+/** What the access rule says of a persona on an endpoint, and what the target did. */
+export interface AuthzCell {
+  /** generate.ts AuthzKind: allowed, denied, bola, member-admin, other-org-admin, no-active-org, role-tampered. */
+  kind: string;
+  expected: 'allowed' | 'denied';
+  /** Unset when nothing was sent (skipped, or the object could not be created). */
+  observed?: 'allowed' | 'denied';
+  /** The token variant sent: the persona's session, without its active organization, or with o.rol changed. */
+  token: 'session' | 'no-active-org' | 'tampered-role';
 }

@@ -9,13 +9,26 @@ import { executeCase } from './execute.js';
 import type { RunPlan } from './plan.js';
 import type { CaseResult } from './result.js';
 import { finalizeResults } from './verdict.js';
-import type { PlannedCase } from './plan.js';
+import { casesOf, type PlannedCase } from './plan.js';
+import { executeAuthzCase } from './authz/execute-authz.js';
 import type { SuiteEndpoint } from './types.js';
 import { prepareWorker, type WorkerDeps } from './worker-deps.js';
 import { AUDITED_CONCURRENCY, CONCURRENCY } from './limits.js';
 
 /** One endpoint × case of a plan, as both schedulers (vitest's spec and runPlan) run it. */
-export function runCaseOfPlan(plan: RunPlan, deps: WorkerDeps, endpoint: SuiteEndpoint, planned: PlannedCase): Promise<CaseResult> {
+export async function runCaseOfPlan(plan: RunPlan, deps: WorkerDeps, endpoint: SuiteEndpoint, planned: PlannedCase): Promise<CaseResult> {
+  if (planned.authz) {
+    return executeAuthzCase({
+      targetUrl: plan.targetUrl,
+      timeoutMs: plan.suite.timeoutMs,
+      suiteHeaders: plan.suite.headers,
+      endpoint,
+      endpoints: plan.suite.endpoints,
+      planned: planned as PlannedCase & { authz: NonNullable<PlannedCase['authz']> },
+      deps,
+    });
+  }
+  const objects = deps.objects;
   return executeCase({
     targetUrl: plan.targetUrl,
     timeoutMs: plan.suite.timeoutMs,
@@ -23,9 +36,11 @@ export function runCaseOfPlan(plan: RunPlan, deps: WorkerDeps, endpoint: SuiteEn
     endpoint,
     planned,
     caseDef: deps.caseById(planned.id),
-    context: deps.context,
+    context: planned.persona ? await deps.contextFor(planned.persona) : deps.context,
     audit: deps.audit,
     keyUrlFetches: deps.keyUrlFetches,
+    persona: planned.persona,
+    objectPath: endpoint.resource && objects ? () => objects.next(endpoint.name) : undefined,
   });
 }
 
@@ -55,7 +70,7 @@ export interface ExecutePlanOptions {
 export async function runPlan(plan: RunPlan, options: ExecutePlanOptions = {}): Promise<RunReport> {
   const started = new Date();
   const deps = await prepareWorker(plan);
-  const jobs = plan.suite.endpoints.flatMap((endpoint) => plan.cases.map((planned) => ({ endpoint, planned })));
+  const jobs = plan.suite.endpoints.flatMap((endpoint) => casesOf(plan, endpoint).map((planned) => ({ endpoint, planned })));
   const results: CaseResult[] = new Array(jobs.length);
   try {
     const width = Math.max(1, options.concurrency ?? (plan.suite.audit ? AUDITED_CONCURRENCY : CONCURRENCY));

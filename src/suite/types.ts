@@ -14,6 +14,53 @@ export interface SuiteEndpoint {
   rejectedStatus: number[];
   /** Whether a success on this endpoint must add an audit entry. */
   audited: boolean;
+  /** Who may call it (issue 11): the authorization cases are generated from this. */
+  access?: SuiteAccess;
+  /** The object the path addresses (`{id}` in the path), created by its owner persona before the run. */
+  resource?: SuiteResource;
+}
+
+/** A named identity of the suite: a user, optionally a member of one organization with a role. */
+export interface SuitePersona {
+  name: string;
+  email: string;
+  /** Organization slug; found or created at the start of the run. */
+  organization?: string;
+  /** Membership role key (`org:admin`, `org:member`, a custom `org:<key>`); default org:member. */
+  role?: string;
+  /** Permission keys (`org:<feature>:<action>`) the role must grant; created and assigned if missing. */
+  permissions: string[];
+  publicMetadata?: Record<string, unknown>;
+}
+
+/** One entry of `access.allow`. */
+export type AccessRule =
+  | { kind: 'signed-in' }
+  | { kind: 'owner' }
+  | { kind: 'role'; role: string }
+  | { kind: 'permission'; permission: string }
+  | { kind: 'persona'; persona: string };
+
+export interface SuiteAccess {
+  /** Any one rule admits a persona. */
+  allow: AccessRule[];
+  /** What a refused persona must get: 403, or 404 where the API hides that the object exists. */
+  refusedStatus: number;
+}
+
+export interface SuiteResource {
+  /** The placeholder in the endpoint path, e.g. `job_id` for /jobs/{job_id}. */
+  param: string;
+  create: {
+    method: string;
+    path: string;
+    bodyFile?: string;
+    contentType: string;
+    /** Field of the JSON answer holding the id (dot path, e.g. `job_id` or `data.id`). */
+    id: string;
+  };
+  /** Persona that creates (owns) the object. */
+  owner: string;
 }
 
 export interface SuiteAudit {
@@ -48,4 +95,6 @@ export interface Suite {
   authorizedParty?: string;
   audit: SuiteAudit | false;
   failOn?: Exclude<Severity, 'info'>;
+  /** Personas by name (issue 11); unset = none, and the run is exactly the catalogue's. */
+  personas?: Record<string, SuitePersona>;
 }

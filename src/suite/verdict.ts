@@ -5,7 +5,8 @@
  */
 import type { CaseDef, Expectation, Severity } from '../cases/types.js';
 import { diagnoseResponse, type Diagnosis } from '../diagnosis/diagnose-response.js';
-import { BLOCKER_CAUSES, STATUS_POLICY, severityAtLeast } from './policy.js';
+import type { AuthzCaseSpec } from './authz/generate.js';
+import { AUTHZ_POLICY, BLOCKER_CAUSES, STATUS_POLICY, severityAtLeast } from './policy.js';
 import type { AuditIssue, Blocker, CaseResult, Observed } from './result.js';
 
 export { severityAtLeast } from './policy.js';
@@ -117,6 +118,130 @@ export function judge(input: JudgeInput): CaseResult {
       d ?? { cause: 'server-error', title: '', fix: '', evidence: [], verifiers: [] });
   }
   return finding('medium', `answered ${s} for a valid token; expected ${want}${d ? `: ${describeDiagnosis(d)}` : ''}`, d ? d.fix : 'check the endpoint path, method and body fixture in the suite, or set accepted_status to what the endpoint returns', d);
+}
+
+export interface JudgeAccessInput {
+  id: string;
+  spec: AuthzCaseSpec;
+  expect: Expectation;
+  endpoint: JudgeInput['endpoint'] & { access?: { refusedStatus: number } };
+  observed: Observed;
+  body?: string;
+  sent: string;
+  /** The claims of the token sent, to say what an allowed persona's token lacks. */
+  claims?: Record<string, unknown>;
+}
+
+const ACCEPTED_WORDS: Record<AuthzCaseSpec['kind'], string> = {
+  allowed: '',
+  denied: 'a persona the access rule refuses got in: a missing authorization check',
+  bola: "another user reached the owner's object by its id: broken object level authorization (OWASP API1)",
+  'member-admin': 'a member got into a route restricted to a role: the role check is missing (OWASP API5)',
+  'other-org-admin': "an admin of another organization acted on this organization's object: the role is checked, not the organization it is held in",
+  'no-active-org': 'a token without an active organization (no o claim: no role, no permission) got into a role-restricted route',
+  'role-tampered': 'a token whose o.rol was changed under the original signature was accepted: the role is read without verifying the token',
+};
+
+const ACCEPTED_HINTS: Record<AuthzCaseSpec['kind'], string> = {
+  allowed: '',
+  denied: 'check the access rule in the handler (a dependency/middleware per route): who may call it, by role (auth.has({ role }) / o.rol), permission (has({ permission }) / o.per+fea) or identity (sub)',
+  bola: 'load the object with the caller in the query (WHERE id = :id AND user_id = :sub, or org_id = :orgId for organization objects) and answer 404 when nothing matches; never trust the id in the path alone',
+  'member-admin': 'check the role on this route: @clerk/backend auth().has({ role: "org:admin" }) or protect({ role }); PyJWT: claims["o"]["rol"] == "admin" (v2 tokens; org_role in v1); answer 403 otherwise',
+  'other-org-admin': "compare the object's organization with the token's active organization (o.id / auth().orgId) before the role: a role is held in one organization",
+  'no-active-org': "refuse when the token has no o claim (auth().orgId undefined): take the role only from the token's active organization, never from the user's memberships or a default",
+  'role-tampered': 'verify the signature before reading any claim (@clerk/backend verifyToken / authenticateRequest; PyJWT jwt.decode with the key and algorithms=["RS256"]), then read o.rol from the verified payload',
+};
+
+/** Why a persona the rule admits was refused, from its token: organization, role or permission, and how to give it. */
+function lacks(spec: AuthzCaseSpec, claims: Record<string, unknown> | undefined): string | undefined {
+  const need = spec.requires;
+  if (!need || !claims) return undefined;
+  const o = claims.o && typeof claims.o === 'object' ? (claims.o as Record<string, unknown>) : undefined;
+  const orgWord = need.organization ? `organization ${need.organization}` : 'an organization';
+  if (!o && claims.org_id === undefined) {
+    return `the token carries no active organization (no o claim): make ${spec.persona} a member of ${orgWord} (membership), and create its session with that organization active (active_organization_id; in a browser: setActive({ organization }))`;
+  }
+  const role = typeof o?.rol === 'string' ? `org:${o.rol}` : typeof claims.org_role === 'string' ? claims.org_role : undefined;
+  if (need.role && role !== need.role) {
+    return `the token's role is ${role ?? 'none'}, the rule needs ${need.role}: change ${spec.persona}'s membership role (Dashboard → Organizations → Members, or updateOrganizationMembership)`;
+  }
+  if (need.permission) {
+    const [, feature, action] = need.permission.split(':');
+    const fea = typeof claims.fea === 'string' ? claims.fea.split(',') : [];
+    const per = typeof o?.per === 'string' ? o.per.split(',') : [];
+    if (!fea.includes(`o:${feature}`) || !per.includes(action ?? '')) {
+      return `the token does not grant ${need.permission} (fea/o.per lack it): give ${spec.persona}'s role that permission (Dashboard → Roles & Permissions), or, if the API reads it from a JWT template claim, add the claim to the template`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Decide what an observed status means for an authorization case (issue 11). The access rule
+ * says accepted or refused with which status; the kind of case says what an acceptance means.
+ */
+export function judgeAccess(input: JudgeAccessInput): CaseResult {
+  const { spec, endpoint, observed } = input;
+  const s = observed.status;
+  const expectedStatus = spec.expectedStatus;
+  const base = {
+    endpoint: endpoint.name,
+    request: `${endpoint.method} ${endpoint.path}`,
+    caseId: input.id,
+    title: spec.title,
+    expect: input.expect,
+    expectedStatus,
+    why: spec.why,
+    sent: input.sent,
+    observed,
+    persona: spec.persona,
+  };
+  const accepted = wasAccepted(s, endpoint.acceptedStatus);
+  const cell = { kind: spec.kind, expected: input.expect === 'accepted' ? 'allowed' : 'denied', observed: accepted ? 'allowed' : 'denied', token: spec.token } as const;
+  const want = expectedStatus.join(' or ');
+  const d = s >= 300 ? diagnoseResponse({ status: s, body: input.body ?? observed.bodyExcerpt, headers: observed.headers }) : undefined;
+  if (input.expect === 'rejected') {
+    if (accepted) {
+      return { ...base, authz: cell, accepted: true, severity: AUTHZ_POLICY.deniedAccepted, verdict: 'finding', cause: `authz-${spec.kind}`, message: `${spec.persona} was let in with ${s}; a correct server refuses with ${want}: ${ACCEPTED_WORDS[spec.kind]}`, hint: ACCEPTED_HINTS[spec.kind] };
+    }
+    if (expectedStatus.includes(s)) return { ...base, authz: cell, severity: AUTHZ_POLICY.deniedAccepted, verdict: 'pass', message: `${s}: ${spec.persona} refused as expected` };
+    const hidden = endpoint.access?.refusedStatus === 404;
+    return {
+      ...base, authz: cell, severity: AUTHZ_POLICY.wrongRefusalStatus, verdict: 'finding', cause: 'wrong-refusal-status',
+      message: `wrong refusal status: ${spec.persona} was refused with ${s} where the rule says ${want}${d ? ` (${d.title})` : ''}`,
+      hint: spec.kind === 'role-tampered'
+        ? 'a token that fails verification is 401 (no valid credentials), whatever it claims'
+        : `answer ${want} for a signed-in user the rule refuses: 401 means "no valid credentials" and makes clients sign in again; a 5xx hides the refusal${hidden ? '; a 403 where the contract is 404 tells the caller the object exists' : ''}. If ${s} is your contract, set access.refused_status for the endpoint in the suite`,
+    };
+  }
+  if (accepted) {
+    if (endpoint.acceptedStatus.includes(s)) return { ...base, authz: cell, severity: AUTHZ_POLICY.allowedRefused, verdict: 'pass', message: `${s}: ${spec.persona} allowed as expected` };
+    return { ...base, authz: cell, severity: STATUS_POLICY.unexpectedSuccessStatus, verdict: 'finding', message: `accepted with an unexpected status: ${s}, the suite expects ${want}`, hint: `if ${s} is what ${endpoint.method} ${endpoint.path} returns, set accepted_status: ${s} for the endpoint in the suite` };
+  }
+  if (s >= 500) {
+    return { ...base, authz: cell, severity: STATUS_POLICY.crashOnValidToken, verdict: 'finding', cause: d?.cause ?? 'server-error', message: `server error ${s} for ${spec.persona}, whom the rule allows${d ? `: ${describeDiagnosis(d)}` : ''}`, hint: d?.fix ?? 'read the server log for the traceback' };
+  }
+  const why = lacks(spec, input.claims);
+  const refusal = s === 401 && d ? describeDiagnosis(d) : undefined;
+  return {
+    ...base, authz: cell, severity: AUTHZ_POLICY.allowedRefused, verdict: 'finding', cause: s === 401 && d ? d.cause : 'authz-allowed-refused',
+    message: `${spec.persona} was refused with ${s}, but the access rule allows it${why ? `: ${why.split(':')[0]}` : refusal ? `: ${refusal}` : ''}`,
+    hint: why ?? (s === 401 && d ? d.fix : `the persona's token carries what the rule asks for; check how the handler reads the role/permission (o.rol without "org:", fea + o.per/o.fpm for permissions; @clerk/backend has({ role }) reads both) and the object lookup (${spec.persona}'s own or its organization's)`),
+  };
+}
+
+/** The owner's request after the BOLA attempt: it must still reach its object. */
+export function withOwnerCheck(result: CaseResult, owner: { persona: string; status?: number; accepted: boolean; request: string }): CaseResult {
+  if (owner.accepted) return { ...result, message: `${result.message}; ${owner.persona} still reaches it (${owner.status})` };
+  const said = owner.status === undefined ? 'no answer' : String(owner.status);
+  if (result.verdict === 'finding' && severityAtLeast(result.severity, AUTHZ_POLICY.ownerLostAccess)) {
+    return { ...result, message: `${result.message}; afterwards ${owner.persona} no longer reaches it (${owner.request}: ${said})` };
+  }
+  return {
+    ...result, verdict: 'finding', severity: AUTHZ_POLICY.ownerLostAccess, cause: 'owner-lost-access',
+    message: `${owner.persona} no longer reaches its own object after ${result.persona}'s attempt (${owner.request}: ${said})${result.verdict === 'finding' ? `; also: ${result.message}` : ''}`,
+    hint: "the refused request must change nothing: check the object before acting on it, not after (a DELETE that deletes and then answers 404/403 to another user still destroyed the owner's data)",
+  };
 }
 
 const AUDIT_HINT =

@@ -5,7 +5,9 @@ import { createTokenSource } from '../tokens/clerk-source.js';
 import type { MintedToken } from '../tokens/types.js';
 import type { AuditProbe } from './audit-probe.js';
 import { createAuditProbe } from './audit-probe-impl.js';
-import type { RunPlan } from './plan.js';
+import { casesOf, type RunPlan } from './plan.js';
+import { createObjectPool, type ObjectPool } from './authz/objects.js';
+import type { TokenSource } from '../tokens/types.js';
 
 export interface WorkerDeps {
   context: CaseContext;
@@ -13,6 +15,10 @@ export interface WorkerDeps {
   /** Requests the attacker key server (jku case) has served. */
   keyUrlFetches(match?: string): number;
   caseById(id: string): CaseDef;
+  /** A persona's case context: its own session (with its active organization), or one without an active organization. */
+  contextFor(persona: string, variant?: 'session' | 'no-active-org'): Promise<CaseContext>;
+  /** The objects resource endpoints address, created before any case runs. */
+  objects?: ObjectPool;
   stop(): Promise<void>;
 }
 
@@ -38,26 +44,58 @@ function expiredTokenFactory(plan: RunPlan, mint: CaseContext['mint']): CaseCont
 
 /** Set up, in the vitest worker, what every test of the plan shares. */
 export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
-  const source = await createTokenSource(plan.clerk);
-  const attacker = await startAttackerJwks();
-  const mint: CaseContext['mint'] = (options) => source.mint(options);
-  const context: CaseContext = {
-    source,
-    mint,
-    trustedSigner: source.trustedSigner,
-    publicKeyPem: plan.publicKeyPem,
-    template: plan.template,
-    authorizedParty: plan.suite.authorizedParty,
-    attackerJwksUrl: attacker.url,
-    expiredToken: expiredTokenFactory(plan, mint),
-    nowSeconds: () => Math.floor(Date.now() / 1000),
+  // Independent and each slow in its own way (Backend API calls, an RSA key generated on the
+  // thread pool, a schema compile): started together, awaited together.
+  const auditProbe = plan.suite.audit ? createAuditProbe(plan.suite.audit) : Promise.resolve(undefined);
+  const [source, attacker] = await Promise.all([createTokenSource(plan.clerk), startAttackerJwks()]);
+  const contextOf = (src: TokenSource): CaseContext => {
+    const mint: CaseContext['mint'] = (options) => src.mint(options);
+    return {
+      source: src,
+      mint,
+      trustedSigner: src.trustedSigner,
+      publicKeyPem: plan.publicKeyPem,
+      template: plan.template,
+      authorizedParty: plan.suite.authorizedParty,
+      attackerJwksUrl: attacker.url,
+      expiredToken: expiredTokenFactory(plan, mint),
+      nowSeconds: () => Math.floor(Date.now() / 1000),
+    };
   };
-  const audit = plan.suite.audit ? await createAuditProbe(plan.suite.audit) : undefined;
+  const context = contextOf(source);
+  // One token source (one session) per persona and variant, made when first needed.
+  const personaContexts = new Map<string, Promise<CaseContext>>();
+  const contextFor: WorkerDeps['contextFor'] = (name, variant = 'session') => {
+    const key = `${name}\u0000${variant}`;
+    let ctx = personaContexts.get(key);
+    if (!ctx) {
+      const persona = plan.personas?.find((p) => p.name === name);
+      if (!persona) return Promise.reject(new Error(`persona ${name} is not in the plan`));
+      ctx = createTokenSource({
+        ...plan.clerk,
+        testUserId: persona.userId,
+        testUserIdFrom: `persona ${name}`,
+        testUserEmail: persona.email,
+        activeOrganizationId: variant === 'session' ? persona.organizationId : undefined,
+      }).then(contextOf);
+      personaContexts.set(key, ctx);
+      ctx.catch(() => personaContexts.get(key) === ctx && personaContexts.delete(key));
+    }
+    return ctx;
+  };
+  const resourceEndpoints = plan.suite.endpoints.filter((e) => e.resource).map((endpoint) => ({ endpoint, sends: casesOf(plan, endpoint).length }));
+  // Before any audit window opens: the creations' own audit lines land in no request's window.
+  const objects = resourceEndpoints.length
+    ? await createObjectPool({ targetUrl: plan.targetUrl, timeoutMs: plan.suite.timeoutMs, suiteHeaders: plan.suite.headers, endpoints: resourceEndpoints, contextFor: (p) => contextFor(p) })
+    : undefined;
+  const audit = await auditProbe;
   return {
     context,
     audit,
     keyUrlFetches: (match) => attacker.fetchCount(match),
     caseById: (id) => getCase(id),
+    contextFor,
+    objects,
     stop: () => attacker.stop(),
   };
 }

@@ -18,6 +18,8 @@ export interface TokenSourceConfig {
   /** Where testUserId came from, for messages (default CLERK_TEST_USER_ID). */
   testUserIdFrom?: string;
   testUserEmail: string;
+  /** Sessions are created with this organization active (tokens carry its `o` claim); the user must be a member. */
+  activeOrganizationId?: string;
   retry?: RetryOptions;
 }
 
@@ -97,7 +99,10 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
     const uid = await userId();
     if (session) return session;
     const action = `create a session for ${uid}`;
-    const p = plain(action, async () => (await clerk.sessions.createSession({ userId: uid }))?.id).then((id) => expect(id, isId, action, 'a session id'));
+    const org = config.activeOrganizationId;
+    // @clerk/backend's CreateSessionParams does not list activeOrganizationId yet; it sends it (as active_organization_id).
+    const params = (org ? { userId: uid, activeOrganizationId: org } : { userId: uid }) as { userId: string };
+    const p = plain(org ? `${action} with organization ${org} active` : action, async () => (await clerk.sessions.createSession(params))?.id).then((id) => expect(id, isId, action, 'a session id'));
     session = p;
     p.catch(() => session === p && (session = undefined));
     return p;

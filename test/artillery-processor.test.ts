@@ -15,7 +15,6 @@ import { startTokenSupply } from '../src/load/supply-from-config.js';
 import { startTokensServer, type TokensServer } from '../src/load/tokens-server.js';
 import type { TokenSupply } from '../src/load/token-supply.js';
 import { startReferenceTarget } from '../src/target/reference.js';
-import type { ReferenceTarget } from '../src/target/types.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ARTILLERY = path.join(ROOT, 'node_modules', '.bin', 'artillery');
@@ -26,7 +25,7 @@ interface ArtilleryReport {
 }
 
 function artillery(dir: string, targetUrl: string, env: Record<string, string>): Promise<{ code: number | null; output: string; report: ArtilleryReport }> {
-  const out = path.join(dir, `report-${Date.now()}.json`);
+  const out = path.join(dir, `report-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const args = ['run', SCENARIO, '--target', targetUrl, '--overrides', JSON.stringify({ config: { phases: [{ duration: 3, arrivalRate: 4 }] } }), '--output', out];
   return new Promise((resolve, reject) => {
     // cwd is an empty folder: no .env.local of this checkout can leak into the processor.
@@ -66,9 +65,9 @@ function expectAllAuthorized(report: ArtilleryReport): number {
   return requests;
 }
 
-describe('artillery run of examples/artillery/scenario.yml with clerk-harness/artillery', () => {
+// The two runs have their own target and audit folder, so they overlap (Artillery's start is slow).
+describe.concurrent('artillery run of examples/artillery/scenario.yml with clerk-harness/artillery', () => {
   let emulator: Emulator;
-  let target: ReferenceTarget;
   let dir: string;
 
   beforeAll(async () => {
@@ -76,28 +75,30 @@ describe('artillery run of examples/artillery/scenario.yml with clerk-harness/ar
     emulator = await startEmulator();
   });
   afterAll(async () => {
-    await target?.stop();
     await emulator?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('authorizes every request with a token from a supply inside each Artillery worker', { timeout: 180_000 }, async () => {
     const auditDir = path.join(dir, 'audit-local');
-    target = await startReferenceTarget({ apiUrl: emulator.url, secretKey: emulator.secretKey, issuer: emulator.issuer, auditDir });
-    const run = await artillery(dir, target.url, { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey, CLERK_TEST_USER_EMAIL: 'artillery+clerk_test@example.com' });
-    expect(run.code, run.output.slice(-2000)).toBe(0);
-    const requests = expectAllAuthorized(run.report);
-    // The target attributed each of them to the test user, with the token's iat.
-    const lines = auditLines(auditDir);
-    expect(lines).toHaveLength(requests);
-    expect(new Set(lines.map((l) => l.user_id)).size).toBe(1);
-    expect(lines.every((l) => l.user_id.startsWith('user_') && Number.isInteger(l.token_iat))).toBe(true);
-    await target.stop();
+    const target = await startReferenceTarget({ apiUrl: emulator.url, secretKey: emulator.secretKey, issuer: emulator.issuer, auditDir });
+    try {
+      const run = await artillery(dir, target.url, { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey, CLERK_TEST_USER_EMAIL: 'artillery+clerk_test@example.com' });
+      expect(run.code, run.output.slice(-2000)).toBe(0);
+      const requests = expectAllAuthorized(run.report);
+      // The target attributed each of them to the test user, with the token's iat.
+      const lines = auditLines(auditDir);
+      expect(lines).toHaveLength(requests);
+      expect(new Set(lines.map((l) => l.user_id)).size).toBe(1);
+      expect(lines.every((l) => l.user_id.startsWith('user_') && Number.isInteger(l.token_iat))).toBe(true);
+    } finally {
+      await target.stop();
+    }
   });
 
   it('takes its tokens from `tokens serve` when CLERK_HARNESS_TOKENS_URL is set', { timeout: 180_000 }, async () => {
     const auditDir = path.join(dir, 'audit-served');
-    target = await startReferenceTarget({ apiUrl: emulator.url, secretKey: emulator.secretKey, issuer: emulator.issuer, auditDir });
+    const target = await startReferenceTarget({ apiUrl: emulator.url, secretKey: emulator.secretKey, issuer: emulator.issuer, auditDir });
     let supply: TokenSupply | undefined;
     let server: TokensServer | undefined;
     try {
@@ -115,6 +116,7 @@ describe('artillery run of examples/artillery/scenario.yml with clerk-harness/ar
     } finally {
       await server?.stop();
       supply?.stop();
+      await target.stop();
     }
   });
 });

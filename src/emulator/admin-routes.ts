@@ -39,6 +39,16 @@ export const ADMIN_ROUTES: Route[] = [
       return { object: 'signed_jwt', jwt: core.sign(header, payload) };
     },
   },
+  {
+    // The harness signs its negative cases in its own process (no round trip per forged token):
+    // the emulator's current signing key, for the holder of its secret key only.
+    method: 'GET',
+    path: new RegExp(`^${P}/signing-key$`),
+    handle: ({ core }) => {
+      const key = core.currentKey();
+      return { object: 'signing_key', kid: key.kid, private_jwk: key.privateKeyObject.export({ format: 'jwk' }) };
+    },
+  },
   { method: 'POST', path: new RegExp(`^${P}/rotate$`), handle: async ({ core }) => {
     const key = await core.rotateKey();
     return { object: 'key', kid: key.kid, public_pem: key.publicPem };

@@ -112,13 +112,13 @@ export function encodeSegment(value: unknown): string {
  * can ask for any shape. RS384/RS512 in the header select that hash; any other `alg` value is
  * kept verbatim in the header and signed RS256 (the caller asked for a mismatch on purpose).
  */
-export function signJwt(key: KeyMaterial, header: Record<string, unknown>, payload: Record<string, unknown>): string {
+export function signJwt(key: Pick<KeyMaterial, 'privateKeyObject'>, header: Record<string, unknown>, payload: Record<string, unknown>): string {
   const hash = HASH_FOR_ALG[String(header.alg)] ?? 'sha256';
   return signEncoded(key, encodeSegment(header), payload, hash);
 }
 
 /** `signJwt` with the header already encoded (session tokens reuse one per key). */
-export function signEncoded(key: KeyMaterial, encodedHeader: string, payload: Record<string, unknown>, hash = 'sha256'): string {
+export function signEncoded(key: Pick<KeyMaterial, 'privateKeyObject'>, encodedHeader: string, payload: Record<string, unknown>, hash = 'sha256'): string {
   const input = `${encodedHeader}.${encodeSegment(payload)}`;
   const signature = rsaSign(hash, Buffer.from(input), key.privateKeyObject).toString('base64url');
   return `${input}.${signature}`;

@@ -4,7 +4,9 @@
  * asks it for a fresh token on every mint (one API call a token), recreating the session when it
  * has ended. Only the emulator gets a `trustedSigner`; real Clerk cannot sign arbitrary claims.
  */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { createClerkClient } from '@clerk/backend';
+import { signJwt } from '../emulator/issuer.js';
 import { HarnessError } from '../errors.js';
 import { callClerk, ClerkCallError, clerkCallToHarnessError, type CallContext, type RetryOptions } from './clerk-call.js';
 import { toMintedToken } from './decode.js';
@@ -155,20 +157,41 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
     }
   }
 
+  /** Sign through the emulator's HTTP route (an emulator without /signing-key, or a key it no longer signs with). */
+  async function signRemotely(header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+    const res = await fetch(joinUrl(apiUrl, '/__emulator/sign'), {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${secretKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ header, payload }),
+    }).catch((cause: unknown) => {
+      throw new HarnessError('CLERK_UNREACHABLE', `cannot reach the emulator at ${apiUrl} to sign a token: ${(cause as Error).message}`, { cause });
+    });
+    const body = (await res.json().catch(() => ({}))) as { jwt?: string; errors?: Array<{ long_message?: string }> };
+    if (!res.ok || typeof body.jwt !== 'string') {
+      throw new HarnessError('CLERK_API', `the emulator at ${apiUrl} refused to sign a token: ${res.status} ${body.errors?.[0]?.long_message ?? ''}`.trim());
+    }
+    return body.jwt;
+  }
+
+  /** The emulator's signing key, fetched once: forged cases are then signed here, with no round trip. */
+  let signingKey: Promise<{ kid: string; key: KeyObject } | undefined> | undefined;
+  const localKey = () =>
+    (signingKey ??= fetch(joinUrl(apiUrl, '/__emulator/signing-key'), { headers: { Authorization: `Bearer ${secretKey}` }, signal: AbortSignal.timeout(10_000) })
+      .then(async (res) => {
+        if (!res.ok) return undefined;
+        const body = (await res.json()) as { kid?: unknown; private_jwk?: unknown };
+        if (typeof body.kid !== 'string' || !body.private_jwk || typeof body.private_jwk !== 'object') return undefined;
+        return { kid: body.kid, key: createPrivateKey({ key: body.private_jwk as import('node:crypto').JsonWebKey, format: 'jwk' }) };
+      })
+      .catch(() => undefined));
+
   const trustedSigner = emulator
     ? async (header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> => {
-        const res = await fetch(joinUrl(apiUrl, '/__emulator/sign'), {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${secretKey}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ header, payload }),
-        }).catch((cause: unknown) => {
-          throw new HarnessError('CLERK_UNREACHABLE', `cannot reach the emulator at ${apiUrl} to sign a token: ${(cause as Error).message}`, { cause });
-        });
-        const body = (await res.json().catch(() => ({}))) as { jwt?: string; errors?: Array<{ long_message?: string }> };
-        if (!res.ok || typeof body.jwt !== 'string') {
-          throw new HarnessError('CLERK_API', `the emulator at ${apiUrl} refused to sign a token: ${res.status} ${body.errors?.[0]?.long_message ?? ''}`.trim());
-        }
-        return body.jwt;
+        const local = await localKey();
+        // A header naming another kid (the emulator rotated since): fetch again next time, sign remotely now.
+        if (local && (header.kid === undefined || header.kid === local.kid)) return signJwt({ privateKeyObject: local.key }, header, payload);
+        if (local) signingKey = undefined;
+        return signRemotely(header, payload);
       }
     : undefined;
 

@@ -14,7 +14,7 @@ const SETTLE_MS = 50;
 export interface AuditProbeOptions {
   /** Most requests in one audit window. Default 64; 1 checks every request alone. */
   maxBatch?: number;
-  /** A window opens once no request joined for this long (or the batch is full). Default 3 ms. */
+  /** A window opens once no request joined for this long (or the batch is full). Default 15 ms: requests whose tokens are still being made join the same window. */
   gatherMs?: number;
   /** Told of every window opened (its planned kind and size), e.g. for tests and benchmarks. */
   onWindow?: (planned: 'accepted' | 'rejected', size: number) => void;
@@ -43,7 +43,7 @@ export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOpt
     logFailures: Boolean(audit.logFailures),
   };
   const maxBatch = Math.max(1, options.maxBatch ?? AUDITED_CONCURRENCY);
-  const gatherMs = options.gatherMs ?? 3;
+  const gatherMs = options.gatherMs ?? 15;
   const queue: Member[] = [];
   let busy = false;
   let timer: NodeJS.Timeout | undefined;

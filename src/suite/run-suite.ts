@@ -60,7 +60,7 @@ export function reportOfRun(plan: RunPlan, input: { results: CaseResult[]; error
 }
 
 export interface ExecutePlanOptions {
-  /** Requests in flight at once (default: as the vitest path, 8, or 64 with an audit log). */
+  /** Requests in flight at once (default: as the vitest path, 8, or 128 with an audit log). */
   concurrency?: number;
   /** Called as each result is decided (before the run-level pass). */
   onResult?: (result: CaseResult) => void;

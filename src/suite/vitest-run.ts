@@ -64,6 +64,9 @@ export async function startPlan(plan: RunPlan, options: VitestRunOptions): Promi
       fileParallelism: false,
       maxConcurrency: plan.suite.audit ? AUDITED_CONCURRENCY : CONCURRENCY,
       sequence: { shuffle: false },
+      // The built harness modules the spec imports load as plain Node modules: vite has nothing to
+      // transform in them, and skipping it saves most of the worker's start.
+      server: { deps: { external: [/\/dist\/(?!suite\/auth\.spec\.js$)/] } },
       // Against real Clerk the expired-token case may wait up to ~50 s for its genuine token to age.
       testTimeout: Math.max(30_000, plan.suite.timeoutMs * 3 + 10_000) + (plan.mode === 'clerk' ? 60_000 : 0),
       hookTimeout: 60_000,

@@ -1,4 +1,5 @@
 import type { CaseResult } from '../suite/result.js';
+import { describeCase, TOKEN_LABEL } from './authz-matrix.js';
 import { orderedResults, rootCauseIndex, rootCauses } from './root-causes.js';
 import type { RunReport } from './summary.js';
 
@@ -27,7 +28,7 @@ function detail(r: CaseResult, causeLink?: string): string {
 
 /**
  * A self-contained page: the root causes first (title, fix once, cases and endpoints, severity),
- * then the counts, then the endpoint × case matrix whose cells open their details in place (any
+ * then the counts, the authorization matrix (suites with personas), then the endpoint × case matrix whose cells open their details in place (any
  * number at once, no script). Order is the catalogue's, whatever order the tests finished in.
  */
 export function renderHtml(report: RunReport): string {
@@ -62,6 +63,35 @@ ${c.fix ? `<p class="fix"><strong>Fix:</strong> ${esc(c.fix)}</p>` : ''}${c.doct
     return `<tr><th title="${esc(titles.get(c) ?? '')}"><code>${esc(c)}</code><br><small>${esc(titles.get(c) ?? '')}</small></th>${cells.join('')}</tr>`;
   });
 
+  // The authorization matrix: persona × endpoint; each cell opens its cases' details in place.
+  const m = report.authz;
+  const resultOf = new Map(report.results.map((r) => [`${r.endpoint}\u0000${r.caseId}`, r]));
+  const authzRows = m
+    ? m.personas.map((persona, i) => {
+        const cells = m.rows[i]!.map((c, j) => {
+          if (!c) return '<td class="none">—</td>';
+          const summary = c.cases
+            .map((k) => `${TOKEN_LABEL[k.token] ? `${esc(TOKEN_LABEL[k.token])}: ` : ''}${esc(describeCase(k))}${k.severity ? ` <strong>${esc(k.severity)}</strong>` : ''}`)
+            .join('<br>');
+          const details = c.cases
+            .map((k) => {
+              const r = resultOf.get(`${c.endpoint}\u0000${k.caseId}`);
+              return r ? detail(r, causeOf.get(r)?.id) : '';
+            })
+            .join('');
+          return `<td class="v-${c.verdict}${c.severity ? ` s-${c.severity}` : ''}" id="authz-${i}-${j}"><details><summary>${summary}</summary><div class="detail">${details}</div></details></td>`;
+        });
+        return `<tr><th>${esc(persona)}</th>${cells.join('')}</tr>`;
+      })
+    : [];
+  const authzSection = m
+    ? `<h2>Authorization (persona × endpoint)</h2>
+<p>What the access rule expects of each persona, then what the target answered — open a cell for its details.</p>
+<table class="matrix authz"><thead><tr><th>persona</th>${m.endpoints.map((e) => `<th>${esc(e.name)}<br><small>${esc(e.request)}</small></th>`).join('')}</tr></thead>
+<tbody>${authzRows.join('\n')}</tbody></table>
+`
+    : '';
+
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>clerk-harness — ${esc(report.suite.name)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -92,7 +122,7 @@ ${causes.length ? causeCards.join('\n') : '<p>None: every case did what a correc
 <h2>Counts</h2>
 <table class="counts"><thead><tr><th>critical</th><th>high</th><th>medium</th><th>low</th><th>passed</th><th>skipped</th><th>informational</th><th>blocked</th><th>errors</th></tr></thead>
 <tbody><tr><td>${s.bySeverity.critical}</td><td>${s.bySeverity.high}</td><td>${s.bySeverity.medium}</td><td>${s.bySeverity.low}</td><td>${s.passed}</td><td>${s.skipped}</td><td>${s.informational}</td><td>${s.blocked}</td><td>${s.errors}</td></tr></tbody></table>
-<h2>Matrix</h2>
+${authzSection}<h2>Matrix</h2>
 <p class="legend"><span class="v-pass">pass</span><span class="v-finding s-critical">critical</span><span class="v-finding s-high">high</span><span class="v-finding s-medium">medium</span><span class="v-finding s-low">low</span><span class="v-info">info</span><span class="v-skip">skip</span><span class="v-blocked">blocked</span><span class="v-error">error</span> — open a cell for its details</p>
 <table class="matrix"><thead><tr><th>case</th>${endpoints.map((e) => `<th>${esc(e)}</th>`).join('')}</tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>

@@ -1,3 +1,4 @@
+import { describeCase, TOKEN_LABEL } from './authz-matrix.js';
 import { orderedResults, rootCauseIndex, rootCauses, type RootCause } from './root-causes.js';
 import type { RunReport } from './summary.js';
 
@@ -10,9 +11,41 @@ function label(c: RootCause): string {
   return c.kind === 'blocker' ? '⛔ blocked' : `**${c.severity}**`;
 }
 
+/** The authorization matrix: persona × endpoint, each finding linking to its root cause. */
+function authzTable(report: RunReport, causes: RootCause[]): string[] {
+  const m = report.authz!;
+  const causeOf = rootCauseIndex(causes);
+  const result = new Map(report.results.map((r) => [`${r.endpoint}\u0000${r.caseId}`, r]));
+  const out = [
+    '### Authorization (persona × endpoint)',
+    '',
+    'What the access rule expects of each persona, then what the target answered.',
+    '',
+    `| persona | ${m.endpoints.map((e) => `${cell(e.name)} (\`${cell(e.request)}\`)`).join(' | ')} |`,
+    `|---|${m.endpoints.map(() => '---').join('|')}|`,
+  ];
+  m.personas.forEach((persona, i) => {
+    const cells = m.rows[i]!.map((c, j) => {
+      if (!c) return '—';
+      return c.cases
+        .map((k) => {
+          const label = TOKEN_LABEL[k.token];
+          const text = `${ICON[k.verdict]} ${label ? `${label}: ` : ''}${describeCase(k)}${k.severity ? ` **${k.severity}**` : ''}`;
+          const cause = causeOf.get(result.get(`${m.endpoints[j]!.name}\u0000${k.caseId}`)!);
+          return `${cause ? `[${text}](${href(cause.id)})` : text} <sub>\`${cell(k.caseId)}\`</sub>`;
+        })
+        .join('<br>');
+    });
+    out.push(`| **${cell(persona)}** | ${cells.join(' | ')} |`);
+  });
+  out.push('');
+  return out;
+}
+
 /**
  * A Markdown summary that fits $GITHUB_STEP_SUMMARY: the verdict, the root causes (each with its
- * fix once, the cases and endpoints it explains, its severity), the counts, then the matrix.
+ * fix once, the cases and endpoints it explains, its severity), the counts, the authorization
+ * matrix (suites with personas), then the matrix.
  */
 export function renderMarkdown(report: RunReport): string {
   const s = report.summary;
@@ -51,6 +84,7 @@ export function renderMarkdown(report: RunReport): string {
     `| ${s.bySeverity.critical} | ${s.bySeverity.high} | ${s.bySeverity.medium} | ${s.bySeverity.low} | ${s.passed} | ${s.skipped} | ${s.informational} | ${s.blocked} | ${s.errors} |`,
     '',
   );
+  if (report.authz) out.push(...authzTable(report, causes));
   const errored = report.results.filter((r) => r.verdict === 'error');
   if (errored.length) {
     out.push('### Errors (tests that could not complete)', '', '| endpoint | case | error |', '|---|---|---|');

@@ -2,6 +2,7 @@
 import type { Severity } from '../cases/types.js';
 import type { Blocker, CaseResult } from '../suite/result.js';
 import { severityAtLeast, severityRank } from '../suite/policy.js';
+import { authzMatrix, type AuthzMatrix } from './authz-matrix.js';
 
 export const RESULT_FORMAT = 'clerk-harness/result@1';
 
@@ -37,13 +38,24 @@ export interface RunReport {
    * skipped (bail) or error (interrupt, worker) results saying so; none is ever listed as passed.
    */
   incomplete?: { reason: 'bail' | 'interrupted' | 'worker-exited'; notRun: number; message: string };
+  /**
+   * Suites with personas: the authorization matrix (persona × endpoint with an access rule), a
+   * view of the authorization results above. Absent when the run has no authorization case.
+   */
+  authz?: AuthzMatrix;
 }
 
 export function isFailing(r: CaseResult, failOn: Severity): boolean {
   return r.verdict === 'finding' && severityAtLeast(r.severity, failOn);
 }
 
-export function summarise(input: Omit<RunReport, 'format' | 'summary' | 'status' | 'blockers' | 'incomplete'> & { blockers?: Blocker[]; incomplete?: RunReport['incomplete'] }): RunReport {
+export function summarise(
+  report: Omit<RunReport, 'format' | 'summary' | 'status' | 'blockers' | 'incomplete' | 'authz'> & { blockers?: Blocker[]; incomplete?: RunReport['incomplete']; authz?: AuthzMatrix },
+): RunReport {
+  // A report summarised again (markIncomplete) gets its matrix recomputed from its new results.
+  const { authz: _previous, ...input } = report;
+  void _previous;
+  const authz = authzMatrix(input.results);
   const blockers = input.blockers ?? [];
   const bySeverity = { critical: 0, high: 0, medium: 0, low: 0 };
   for (const r of input.results) if (r.verdict === 'finding' && r.severity !== 'info') bySeverity[r.severity]++;
@@ -66,6 +78,7 @@ export function summarise(input: Omit<RunReport, 'format' | 'summary' | 'status'
       bySeverity,
     },
     status: errors > 0 ? 'error' : failing > 0 || blockers.length > 0 ? 'failed' : 'passed',
+    ...(authz ? { authz } : {}),
   };
 }
 

@@ -1,11 +1,13 @@
 import { paint } from '../cli/output.js';
 import { redact } from '../redact.js';
+import { renderAuthzTerminal } from './authz-terminal.js';
 import { rootCauses } from './root-causes.js';
 import type { RunReport } from './summary.js';
 
 /**
  * The summary printed after vitest's live output: root causes first (title, what was observed, the
- * cases and endpoints, the fix once), then the counts, then the verdict. Each finding appears once.
+ * cases and endpoints, the fix once), the authorization matrix (suites with personas), then the
+ * counts, then the verdict. Each finding appears once.
  */
 export function renderTerminalSummary(report: RunReport, color: boolean, reportFiles?: string[]): string {
   const p = paint(color);
@@ -56,6 +58,7 @@ export function renderTerminalSummary(report: RunReport, color: boolean, reportF
     }
   }
   for (const e of report.errors) out.push('', p.red(`error: ${e}`));
+  if (report.authz) out.push(...renderAuthzTerminal(report.authz, p));
   const bs = s.bySeverity;
   out.push(
     '',

@@ -1,6 +1,7 @@
 /**
- * `clerk-harness audit validate` end to end through the built CLI (needs `npm run build`; the
- * project's vitest globalSetup builds once when present).
+ * `clerk-harness audit validate` end to end: through the CLI's main() in this process (same
+ * dispatcher, output and exit codes), and once through the built CLI as a smoke test (needs
+ * `npm run build`; the project's vitest globalSetup builds once when present).
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -8,16 +9,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureEntry, line, successEntry, tempDir, without, writeUniqueSchema } from './audit-helpers.js';
+import { callMain } from './helpers/main-in-process.js';
 
 const BIN = fileURLToPath(new URL('../bin/clerk-harness.js', import.meta.url));
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The built CLI as a child process. */
+function spawned(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--', BIN, 'audit', ...args], { cwd: tmp.dir, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout, stderr });
     });
   });
+}
+
+/** The same command through main() in this process. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await callMain(['audit', ...args], { cwd: tmp.dir });
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 beforeAll(async () => {
@@ -36,7 +45,14 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 describe('clerk-harness audit validate', () => {
-  it('exit 0 and a summary when every line is valid', async () => {
+  it('exit 0 and a summary when every line is valid (the built CLI as a child process)', async () => {
+    const r = await spawned('validate', 'good.jsonl');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^✓ 2 lines in 1 file, 2 valid, 0 bad, no x-unique fields \[schema .*audit\.schema\.json\]\n$/);
+  });
+
+  it('the same summary and exit code through main() in this process', async () => {
     const r = await cli('validate', 'good.jsonl');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -18,10 +18,14 @@ import { BIN, runCli } from './helpers/cli.js';
 import { spawn } from 'node:child_process';
 
 let emulator: Emulator;
+let flawedRun: Promise<FlawedRun>;
 beforeAll(async () => {
   emulator = await startEmulator({});
+  flawedRun = runAgainstFlawedTarget();
+  flawedRun.catch(() => {}); // reported where it is awaited
 });
 afterAll(async () => {
+  await flawedRun?.catch(() => {});
   await emulator?.stop();
 });
 
@@ -47,58 +51,8 @@ const close = (server: Server) => {
   return new Promise<void>((resolve) => server.close(() => resolve()));
 };
 
-describe('run --json --no-color against a flawed target', () => {
-  let res: Awaited<ReturnType<typeof runCli>>;
-  let cwd: string;
-  beforeAll(async () => {
-    cwd = workdir();
-    staleReports(cwd);
-    const target = await startReferenceTarget({ apiUrl: emulator.url, secretKey: emulator.secretKey, issuer: emulator.issuer, auditDir: path.join(cwd, 'logs', 'audit'), flaws: ['allow-alg-none', 'forbid-missing-header'] });
-    try {
-      // FORCE_COLOR asks for colour; --no-color wins, for vitest's part too.
-      res = await runCli(['run', '--target', target.url, '--json', '--no-color'], { cwd, env: { ...env(), FORCE_COLOR: '1', NO_COLOR: undefined }, timeoutMs: 90_000 });
-    } finally {
-      await target.stop();
-    }
-  }, 120_000);
-
-  it('stdout is the result document and nothing else; it is results.json', () => {
-    expect(res.stderr).not.toMatch(/internal error/);
-    expect(res.code).toBe(1);
-    const doc = JSON.parse(res.stdout) as RunReport;
-    expect(doc.format).toBe('clerk-harness/result@1');
-    expect(doc.status).toBe('failed');
-    expect(doc).toEqual(readReport(cwd));
-  });
-
-  it('no colour anywhere, and each finding is printed once, grouped by root cause', () => {
-    expect(res.stdout + res.stderr).not.toMatch(/\u001b\[/);
-    expect(res.stderr).not.toMatch(/Failed Tests/);
-    expect(res.stderr).toMatch(/ROOT CAUSES \(2\)/);
-    expect(res.stderr.match(/Pin the algorithm/g)).toHaveLength(1);
-    expect(res.stderr).toMatch(/4 cases: alg-none, alg-none-capitalized, alg-none-uppercase, alg-none-mixed-case on POST \/jobs/);
-    expect(res.stderr.indexOf('ROOT CAUSES')).toBeLessThan(res.stderr.indexOf('37 tests:'));
-  });
-
-  it('junit.xml replaced the older run and agrees with results.json, read by a JUnit consumer', async () => {
-    const json = readReport(cwd);
-    const junit = await junitOf(cwd);
-    const suite = junit.testsuite![0]!;
-    expect(suite.name).toBe('reference target');
-    expect(suite.tests).toBe(json.summary.total);
-    expect(suite.failures).toBe(json.summary.failing);
-    expect(suite.skipped).toBe(json.summary.skipped);
-    for (const r of json.results) {
-      const t = suite.testcase!.find((x) => x.classname === r.endpoint && x.name === r.caseId)!;
-      expect((t as { properties?: Array<{ name?: string; value?: unknown }> }).properties!.find((p) => p.name === 'verdict')!.value, r.caseId).toBe(r.verdict);
-      if (r.verdict === 'skip') expect(t.skipped![0]!.message).toBe(r.skipReason);
-    }
-    expect(suite.testcase!.find((t) => t.name === 'alg-none')!.failure![0]!.type).toBe('critical');
-    for (const f of readdirSync(path.join(cwd, 'reports'))) expect(statSync(path.join(cwd, 'reports', f)).size, f).toBeGreaterThan(0);
-  });
-});
-
-describe('runs that stop early', () => {
+// Independent runs (own server, working directory and CLI process each): they overlap.
+describe.concurrent('runs that stop early', () => {
   const suite = (cwd: string, endpoints = 1) => {
     const eps = Array.from({ length: endpoints }, (_, i) => `  - name: ep${i}\n    method: GET\n    path: /me${i}\n`).join('');
     writeFileSync(path.join(cwd, 'api.yaml'), `name: api\naudit: false\nendpoints:\n${eps}`);
@@ -211,3 +165,68 @@ describe('runs that stop early', () => {
     }
   }, 120_000);
 });
+
+/**
+ * The flawed-target run starts with the file (beforeAll below) and overlaps the early-stopping runs
+ * above it: each is a CLI process with its own working directory, target and reports.
+ */
+interface FlawedRun {
+  res: Awaited<ReturnType<typeof runCli>>;
+  cwd: string;
+}
+async function runAgainstFlawedTarget(): Promise<FlawedRun> {
+  const cwd = workdir();
+  staleReports(cwd);
+  const target = await startReferenceTarget({ apiUrl: emulator.url, secretKey: emulator.secretKey, issuer: emulator.issuer, auditDir: path.join(cwd, 'logs', 'audit'), flaws: ['allow-alg-none', 'forbid-missing-header'] });
+  try {
+    // FORCE_COLOR asks for colour; --no-color wins, for vitest's part too.
+    const res = await runCli(['run', '--target', target.url, '--json', '--no-color'], { cwd, env: { ...env(), FORCE_COLOR: '1', NO_COLOR: undefined }, timeoutMs: 90_000 });
+    return { res, cwd };
+  } finally {
+    await target.stop();
+  }
+}
+
+describe('run --json --no-color against a flawed target', () => {
+  let res: Awaited<ReturnType<typeof runCli>>;
+  let cwd: string;
+  beforeAll(async () => {
+    ({ res, cwd } = await flawedRun);
+  }, 120_000);
+
+  it('stdout is the result document and nothing else; it is results.json', () => {
+    expect(res.stderr).not.toMatch(/internal error/);
+    expect(res.code).toBe(1);
+    const doc = JSON.parse(res.stdout) as RunReport;
+    expect(doc.format).toBe('clerk-harness/result@1');
+    expect(doc.status).toBe('failed');
+    expect(doc).toEqual(readReport(cwd));
+  });
+
+  it('no colour anywhere, and each finding is printed once, grouped by root cause', () => {
+    expect(res.stdout + res.stderr).not.toMatch(/\u001b\[/);
+    expect(res.stderr).not.toMatch(/Failed Tests/);
+    expect(res.stderr).toMatch(/ROOT CAUSES \(2\)/);
+    expect(res.stderr.match(/Pin the algorithm/g)).toHaveLength(1);
+    expect(res.stderr).toMatch(/4 cases: alg-none, alg-none-capitalized, alg-none-uppercase, alg-none-mixed-case on POST \/jobs/);
+    expect(res.stderr.indexOf('ROOT CAUSES')).toBeLessThan(res.stderr.indexOf('37 tests:'));
+  });
+
+  it('junit.xml replaced the older run and agrees with results.json, read by a JUnit consumer', async () => {
+    const json = readReport(cwd);
+    const junit = await junitOf(cwd);
+    const suite = junit.testsuite![0]!;
+    expect(suite.name).toBe('reference target');
+    expect(suite.tests).toBe(json.summary.total);
+    expect(suite.failures).toBe(json.summary.failing);
+    expect(suite.skipped).toBe(json.summary.skipped);
+    for (const r of json.results) {
+      const t = suite.testcase!.find((x) => x.classname === r.endpoint && x.name === r.caseId)!;
+      expect((t as { properties?: Array<{ name?: string; value?: unknown }> }).properties!.find((p) => p.name === 'verdict')!.value, r.caseId).toBe(r.verdict);
+      if (r.verdict === 'skip') expect(t.skipped![0]!.message).toBe(r.skipReason);
+    }
+    expect(suite.testcase!.find((t) => t.name === 'alg-none')!.failure![0]!.type).toBe('critical');
+    for (const f of readdirSync(path.join(cwd, 'reports'))) expect(statSync(path.join(cwd, 'reports', f)).size, f).toBeGreaterThan(0);
+  });
+});
+

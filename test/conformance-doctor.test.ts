@@ -3,7 +3,9 @@
  * Express app behind @clerk/express. Expected results written from the documents' troubleshooting
  * matrix (001_…txt "Quick Troubleshooting Decision Tree", 000_…txt "Troubleshooting Matrix") and
  * the libraries' behaviour before running: every correct setup exits 0; each misconfiguration
- * exits 1 with the right root cause first.
+ * exits 1 with the right root cause first. Every test starts its own backend (own env file and
+ * audit dir) and shares only the emulator, so they overlap (describe.concurrent): most of their
+ * time is a Python or node backend starting up.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -40,7 +42,7 @@ function failed(run: Awaited<ReturnType<typeof runDoctorCli>>): string {
   return (r.checks ?? []).filter((c) => c.status !== 'pass').map((c) => `${c.id} ${c.status}: ${c.says ?? c.message ?? ''}`).join('\n');
 }
 
-describe.skipIf(!py.ok)(`doctor on the FastAPI + PyJWT backend${py.ok ? '' : ` — skipped: ${py.reason}`}`, () => {
+describe.skipIf(!py.ok)(`doctor on the FastAPI + PyJWT backend${py.ok ? '' : ` — skipped: ${py.reason}`}`, { concurrent: true }, () => {
   it('correct PEM-only env (no CLERK_SECRET_KEY in the backend env): exit 0', async () => {
     const env = world.emulator.env();
     const pemOnly = { CLERK_ISSUER: env.CLERK_ISSUER!, CLERK_PEM_PUBLIC_KEY: env.CLERK_PEM_PUBLIC_KEY! };
@@ -84,7 +86,7 @@ describe.skipIf(!py.ok)(`doctor on the FastAPI + PyJWT backend${py.ok ? '' : ` �
   }, 60_000);
 });
 
-describe.skipIf(!py.ok)('doctor --suite: the run suite\'s endpoint, body and audit settings', () => {
+describe.skipIf(!py.ok)('doctor --suite: the run suite\'s endpoint, body and audit settings', { concurrent: true }, () => {
   const suiteFor = (backend: RunningBackend) =>
     writeSuite({ auditDir: backend.auditDir, extraYaml: '  success: [{ event: job_created }]\n  failure: [{ event: { pattern: "^auth_" } }]\n' });
 
@@ -112,10 +114,11 @@ describe.skipIf(!py.ok)('doctor --suite: the run suite\'s endpoint, body and aud
   }, 60_000);
 });
 
-describe('doctor on the Express + @clerk/express backend', () => {
+describe.concurrent('doctor on the Express + @clerk/express backend', () => {
+  let expressEnvs = 0;
   async function express(env: Record<string, string>, faults: string[] = []) {
     const backend = await startExpressBackend({ env, faults });
-    const envFile = path.join(world.dir, `express-${Date.now()}.env`);
+    const envFile = path.join(world.dir, `express-${++expressEnvs}.env`);
     await writeFile(envFile, envText(env));
     return { backend, envFile };
   }

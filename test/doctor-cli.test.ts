@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envText, runDoctorCli, startWorld, type World } from './doctor-e2e-helpers.js';
 import { runCli } from './helpers/cli.js';
+import { callMain } from './helpers/main-in-process.js';
 
 const SERVER_MAIN = fileURLToPath(new URL('../dist/target/server-main.js', import.meta.url));
 
@@ -88,7 +89,7 @@ describe('doctor and a server started before its env file changed', () => {
   });
 
   it('doctor --help documents the two configurations and the JSON shape', async () => {
-    const res = await runCli(['doctor', '--help']);
+    const res = await callMain(['doctor', '--help']);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/--env-file {5}the BACKEND's env file/);
     expect(res.stdout).toMatch(/harness config the harness's OWN CLERK_SECRET_KEY/);

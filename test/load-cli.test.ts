@@ -1,6 +1,8 @@
 /**
  * `clerk-harness load` as a user runs it (the built CLI): the embedded default, an SLO missed,
- * refusals split by cause against a flawed target, and usage errors.
+ * refusals split by cause against a flawed target, and usage errors (those through main() in this
+ * process). The runs share no state (each its own working directory, so its own embedded target
+ * and audit files), so they overlap: most of their wall time is the fixed --duration.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +13,17 @@ import type { LoadReport } from '../src/load/report.js';
 import { startReferenceTarget } from '../src/target/reference.js';
 import type { ReferenceTarget } from '../src/target/types.js';
 import { runCli } from './helpers/cli.js';
+import { callMain } from './helpers/main-in-process.js';
 
-describe('clerk-harness load', () => {
+describe.concurrent('clerk-harness load', () => {
   let cwd: string;
+  const dirs: string[] = [];
+  /** A working directory of its own: the embedded target audits into <cwd>/logs/audit. */
+  const ownDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'load-cli-'));
+    dirs.push(dir);
+    return dir;
+  };
   let emulator: Emulator;
   let flawed: ReferenceTarget;
 
@@ -25,11 +35,11 @@ describe('clerk-harness load', () => {
   afterAll(async () => {
     await flawed?.stop();
     await emulator?.stop();
-    rmSync(cwd, { recursive: true, force: true });
+    for (const dir of [cwd, ...dirs]) rmSync(dir, { recursive: true, force: true });
   });
 
   it('drives the embedded reference target and reports JSON (clerk-harness/load@1)', { timeout: 90_000 }, async () => {
-    const res = await runCli(['load', '--duration', '2s', '--rate', '40', '--connections', '4', '--max-error-rate', '0.1%', '--json', '--quiet', '--reports', 'out'], { cwd, timeoutMs: 80_000 });
+    const res = await runCli(['load', '--duration', '2s', '--rate', '40', '--connections', '4', '--max-error-rate', '0.1%', '--json', '--quiet', '--reports', 'out'], { cwd: ownDir(), timeoutMs: 80_000 });
     expect(res.code, res.stderr).toBe(0);
     const report = JSON.parse(res.stdout) as LoadReport;
     expect(report.format).toBe('clerk-harness/load@1');
@@ -48,7 +58,7 @@ describe('clerk-harness load', () => {
   });
 
   it('exits 1 when an SLO is missed, naming it', { timeout: 90_000 }, async () => {
-    const res = await runCli(['load', '--duration', '1s', '--rate', '20', '--max-p99', '0.001ms', '--quiet'], { cwd, timeoutMs: 80_000 });
+    const res = await runCli(['load', '--duration', '1s', '--rate', '20', '--max-p99', '0.001ms', '--quiet'], { cwd: ownDir(), timeoutMs: 80_000 });
     expect(res.code, res.stderr).toBe(1);
     expect(res.stdout).toMatch(/✗ p99 .* \(limit ≤ 0\.00 ms\)/);
     expect(res.stdout).toMatch(/FAILED/);
@@ -56,7 +66,7 @@ describe('clerk-harness load', () => {
 
   it('splits refusals by cause through the diagnosis catalogue', { timeout: 90_000 }, async () => {
     const env = { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey };
-    const res = await runCli(['load', '--target', flawed.url, '--endpoint', 'create job', '--duration', '2s', '--rate', '20', '--max-error-rate', '1%', '--json', '--quiet'], { cwd, env, timeoutMs: 80_000 });
+    const res = await runCli(['load', '--target', flawed.url, '--endpoint', 'create job', '--duration', '2s', '--rate', '20', '--max-error-rate', '1%', '--json', '--quiet'], { cwd: ownDir(), env, timeoutMs: 80_000 });
     const report = JSON.parse(res.stdout) as LoadReport;
     expect(res.code, res.stdout).toBe(1);
     expect(report.requests.completed).toBeGreaterThan(0);
@@ -69,7 +79,7 @@ describe('clerk-harness load', () => {
   });
 
   it('--check-audit: one attributed audit line per accepted request, and a double-writing target caught', { timeout: 90_000 }, async () => {
-    const ok = await runCli(['load', '--duration', '1s', '--rate', '20', '--check-audit', '--json', '--quiet'], { cwd, timeoutMs: 80_000 });
+    const ok = await runCli(['load', '--duration', '1s', '--rate', '20', '--check-audit', '--json', '--quiet'], { cwd: ownDir(), timeoutMs: 80_000 });
     expect(ok.code, ok.stderr).toBe(0);
     const good = JSON.parse(ok.stdout) as LoadReport;
     expect(good.audit).toMatchObject({ passed: true, unattributed: 0 });
@@ -89,17 +99,17 @@ describe('clerk-harness load', () => {
     }
   });
 
-  it('usage errors exit 2 with one line', async () => {
-    const unknown = await runCli(['load', '--endpoint', 'nope'], { cwd });
+  it('usage errors exit 2 with one line (in-process: the same main())', async () => {
+    const unknown = await callMain(['load', '--endpoint', 'nope'], { cwd });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/clerk-harness load: the suite has no endpoint named "nope"; its endpoints: "create job"/);
-    const rate = await runCli(['load', '--rate', 'fast'], { cwd });
+    const rate = await callMain(['load', '--rate', 'fast'], { cwd });
     expect(rate.code).toBe(2);
     expect(rate.stderr).toMatch(/--rate must be a whole number/);
-    const slo = await runCli(['load', '--max-error-rate', 'lots'], { cwd });
+    const slo = await callMain(['load', '--max-error-rate', 'lots'], { cwd });
     expect(slo.code).toBe(2);
     expect(slo.stderr).toMatch(/--max-error-rate must be a percentage/);
-    const help = await runCli(['load', '--help'], { cwd });
+    const help = await callMain(['load', '--help'], { cwd });
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--max-p99/);
   });

@@ -11,19 +11,11 @@ import { loadAuditValidator } from '../src/audit/schema.js';
 import { shown } from '../src/audit/violations.js';
 import { validateAuditFiles } from '../src/audit/validate-file.js';
 import { HarnessError } from '../src/errors.js';
-import { PassThrough } from 'node:stream';
-import { main } from '../src/cli/main.js';
+import { callMain } from './helpers/main-in-process.js';
 
-/** The CLI in-process: main() with captured streams. */
-async function runCli(argv: string[], o: { cwd: string; env?: NodeJS.ProcessEnv }) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(argv, { stdout: out, stderr: err, cwd: o.cwd, env: { NO_COLOR: '1', ...o.env } });
-  return { code, stdout, stderr };
+/** The CLI in-process (test/helpers/main-in-process.ts). */
+function runCli(argv: string[], o: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  return callMain(argv, o);
 }
 
 const PEM = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

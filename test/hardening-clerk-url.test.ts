@@ -8,9 +8,8 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { callMain } from './helpers/main-in-process.js';
 import { startEmulator } from '../src/emulator/index.js';
 import type { Emulator } from '../src/emulator/types.js';
 import { createTokenSource } from '../src/tokens/clerk-source.js';
@@ -62,15 +61,8 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(argv, { stdout: out, stderr: err, cwd, env: { NO_COLOR: '1', ...env } });
-  return { code, stdout, stderr };
+function cli(argv: string[], env: NodeJS.ProcessEnv) {
+  return callMain(argv, { cwd, env });
 }
 
 const fast = { attempts: 2, baseDelayMs: 1, timeoutMs: 5000 };

@@ -7,9 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { callMain } from './helpers/main-in-process.js';
 import { loadDiagnostics } from '../src/doctor/data.js';
 import { explainInput } from '../src/doctor/explain/explain.js';
 import { renderExplanation } from '../src/doctor/explain/render.js';
@@ -33,15 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function cli(argv: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(argv, { stdout: out, stderr: err, cwd: dir, env: { NO_COLOR: '1' } });
-  return { code, stdout, stderr };
+function cli(argv: string[]) {
+  return callMain(argv, { cwd: dir });
 }
 
 describe('doctor explain on hostile tokens', () => {

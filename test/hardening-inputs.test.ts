@@ -8,10 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { callMain } from './helpers/main-in-process.js';
 import { readEnv } from '../src/config/env-files.js';
 import { loadConfig } from '../src/config/load.js';
 import { readUserFileSync, UserFileError } from '../src/config/user-file.js';
@@ -38,15 +37,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function cli(argv: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(argv, { stdout: out, stderr: err, cwd: o.cwd ?? dir, env: { NO_COLOR: '1', ...o.env } });
-  return { code, stdout, stderr };
+function cli(argv: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  return callMain(argv, { cwd: o.cwd ?? dir, env: o.env });
 }
 
 const suite = async (name: string, text: string) => {

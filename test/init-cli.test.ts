@@ -7,23 +7,15 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { callMain } from './helpers/main-in-process.js';
 import { loadSuite } from '../src/suite/load.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/openapi/', import.meta.url));
 
-async function call(argv: string[], cwd: string) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(argv, { stdout: out, stderr: err, cwd, env: { NO_COLOR: '1' } });
-  return { code, stdout, stderr };
+function call(argv: string[], cwd: string) {
+  return callMain(argv, { cwd });
 }
 
 const project = () => mkdtempSync(path.join(tmpdir(), 'init-'));

@@ -13,9 +13,8 @@ import type { Emulator } from '../src/emulator/types.js';
 import { startReferenceTarget } from '../src/target/reference.js';
 import type { TargetFlaw } from '../src/target/types.js';
 import type { RunReport } from '../src/report/summary.js';
-import { PassThrough } from 'node:stream';
-import { main } from '../src/cli/main.js';
 import { runCli } from './helpers/cli.js';
+import { callMain } from './helpers/main-in-process.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -111,18 +110,7 @@ describe('the CLI on a flawed target', () => {
   }, 60_000);
 });
 
-/** The CLI's entry point in this process (these runs stop before any test starts). */
-async function callMain(argv: string[], options: { cwd: string; env: Record<string, string> }) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(argv, { stdout: out, stderr: err, cwd: options.cwd, env: { NO_COLOR: '1', ...options.env } });
-  return { code, stdout, stderr };
-}
-
+// The CLI's entry point in this process: these runs stop before any test starts.
 describe('configuration and transport errors exit 2 with one clear line', () => {
   const env = () => ({ CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey });
   const runCli = (argv: string[], options: { cwd: string; env: Record<string, string> }) => callMain(argv, options);

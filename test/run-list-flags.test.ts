@@ -6,21 +6,13 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { callMain } from './helpers/main-in-process.js';
 import { CATALOGUE } from '../src/cases/catalogue.js';
 import { assertReportsDirUsable } from '../src/report/write.js';
 
-async function call(argv: string[], cwd: string, env: Record<string, string> = {}) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(argv, { stdout: out, stderr: err, cwd, env: { NO_COLOR: '1', ...env } });
-  return { code, stdout, stderr };
+function call(argv: string[], cwd: string, env: Record<string, string> = {}) {
+  return callMain(argv, { cwd, env });
 }
 
 const dir = () => mkdtempSync(path.join(tmpdir(), 'run-list-'));

@@ -2,19 +2,13 @@
  * A running token supply from the harness configuration (CLI `load`, `tokens serve`, the Artillery
  * processor): the same Clerk settings, users and template choice as `run` and `mint`.
  */
-import type { MintOptions } from '../tokens/types.js';
 import type { Clock } from './clock.js';
-import { createIdentities } from './identities.js';
+import { createIdentities, type IdentityConfig } from './identities.js';
 import type { RateLimit } from './rate-limit.js';
 import { TokenSupply, type SupplyEvent } from './token-supply.js';
 
-export interface SupplySettings {
-  apiUrl: string;
-  secretKey: string;
-  userIds?: string[];
-  users?: number;
-  testUserEmail: string;
-  mint?: MintOptions;
+/** Who to mint for (as `createIdentities` takes it), and how the supply keeps their tokens fresh. */
+export interface SupplySettings extends IdentityConfig {
   maxAgeMs?: number;
   refreshAtMs?: number;
   rateLimit?: RateLimit;

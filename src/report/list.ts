@@ -7,6 +7,7 @@
 import { CATALOGUE } from '../cases/catalogue.js';
 import type { CaseContext, CaseDef } from '../cases/types.js';
 import { planCases } from '../suite/plan.js';
+import { caseHeader } from '../suite/result.js';
 import type { Suite } from '../suite/types.js';
 import { paint } from '../cli/output.js';
 
@@ -74,12 +75,7 @@ export async function listTests(input: ListInput): Promise<ListedTest[]> {
       .map((p) => {
         const def = byId.get(p.id)!;
         return {
-          endpoint: e.name,
-          request: `${e.method} ${e.path}`,
-          caseId: p.id,
-          title: def.title,
-          expect: p.expect,
-          expectedStatus: p.expect === 'accepted' ? e.acceptedStatus : e.rejectedStatus,
+          ...caseHeader(e, def, p.expect),
           severity: def.severity,
           ...(reasons.get(p.id) ? { skipReason: reasons.get(p.id) } : {}),
         };

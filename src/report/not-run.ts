@@ -6,7 +6,7 @@
  */
 import { findCase } from '../cases/catalogue.js';
 import type { RunPlan } from '../suite/plan.js';
-import type { CaseResult } from '../suite/result.js';
+import { caseHeader, type CaseResult } from '../suite/result.js';
 import { summarise, type RunReport } from './summary.js';
 
 const key = (endpoint: string, caseId: string) => `${endpoint}\u0000${caseId}`;
@@ -35,12 +35,7 @@ export function notRunResults(plan: RunPlan, ran: CaseResult[], options: { filte
     .map(({ endpoint, caseId, expect }) => {
       const def = findCase(caseId);
       return {
-        endpoint: endpoint.name,
-        request: `${endpoint.method} ${endpoint.path}`,
-        caseId,
-        title: def?.title ?? caseId,
-        expect,
-        expectedStatus: expect === 'accepted' ? endpoint.acceptedStatus : endpoint.rejectedStatus,
+        ...caseHeader(endpoint, { id: caseId, title: def?.title ?? caseId }, expect),
         severity: def?.severity ?? 'high',
         verdict: options.verdict,
         message: `not run: ${options.reason}`,

@@ -3,7 +3,7 @@ import { isHarnessError } from '../errors.js';
 import { excerpt, send, type SendResult } from '../http/send.js';
 import type { AuditExpectation, AuditProbe } from './audit-probe.js';
 import type { PlannedCase } from './plan.js';
-import type { CaseResult } from './result.js';
+import { caseHeader, type CaseResult } from './result.js';
 import type { SuiteEndpoint } from './types.js';
 import { buildRequest } from './request.js';
 import { STATUS_POLICY } from './policy.js';
@@ -29,12 +29,7 @@ export interface ExecuteInput {
 function skipped(input: ExecuteInput, reason: string): CaseResult {
   const { endpoint, caseDef, planned } = input;
   return {
-    endpoint: endpoint.name,
-    request: `${endpoint.method} ${endpoint.path}`,
-    caseId: caseDef.id,
-    title: caseDef.title,
-    expect: planned.expect,
-    expectedStatus: planned.expect === 'accepted' ? endpoint.acceptedStatus : endpoint.rejectedStatus,
+    ...caseHeader(endpoint, caseDef, planned.expect),
     severity: caseDef.severity,
     verdict: 'skip',
     message: `skipped: ${reason}`,

@@ -72,3 +72,19 @@ export interface AuthzCell {
   /** The token variant sent: the persona's session, without its active organization, or with o.rol changed. */
   token: 'session' | 'no-active-org' | 'tampered-role';
 }
+
+/** Which test a result is about: its endpoint and request, the case, and the statuses it expects. */
+export function caseHeader(
+  endpoint: { name: string; method: string; path: string; acceptedStatus: number[]; rejectedStatus: number[] },
+  caseDef: { id: string; title: string },
+  expect: Expectation,
+): Pick<CaseResult, 'endpoint' | 'request' | 'caseId' | 'title' | 'expect' | 'expectedStatus'> {
+  return {
+    endpoint: endpoint.name,
+    request: `${endpoint.method} ${endpoint.path}`,
+    caseId: caseDef.id,
+    title: caseDef.title,
+    expect,
+    expectedStatus: expect === 'accepted' ? endpoint.acceptedStatus : endpoint.rejectedStatus,
+  };
+}

@@ -7,7 +7,7 @@ import type { CaseDef, Expectation, Severity } from '../cases/types.js';
 import { diagnoseResponse, type Diagnosis } from '../diagnosis/diagnose-response.js';
 import type { AuthzCaseSpec } from './authz/generate.js';
 import { AUTHZ_POLICY, BLOCKER_CAUSES, STATUS_POLICY, severityAtLeast } from './policy.js';
-import type { AuditIssue, Blocker, CaseResult, Observed } from './result.js';
+import { caseHeader, type AuditIssue, type Blocker, type CaseResult, type Observed } from './result.js';
 
 export { severityAtLeast } from './policy.js';
 
@@ -42,12 +42,7 @@ export function judge(input: JudgeInput): CaseResult {
   const { caseDef, expect, endpoint, observed } = input;
   const expectedStatus = expect === 'accepted' ? endpoint.acceptedStatus : endpoint.rejectedStatus;
   const base = {
-    endpoint: endpoint.name,
-    request: `${endpoint.method} ${endpoint.path}`,
-    caseId: caseDef.id,
-    title: caseDef.title,
-    expect,
-    expectedStatus,
+    ...caseHeader(endpoint, caseDef, expect),
     why: caseDef.why,
     sent: input.sent,
     observed,

@@ -1,15 +1,10 @@
 /** The request of one case: headers and URL on the target, the same for catalogue and authorization cases. */
 import { readFileSync } from 'node:fs';
 import { HarnessError } from '../errors.js';
+import type { SuiteEndpoint } from './types.js';
 
-export interface RequestShape {
-  name: string;
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  bodyFile?: string;
-  contentType: string;
-}
+/** What a request needs of an endpoint (a suite endpoint, or the creation request of a resource). */
+export type RequestShape = Pick<SuiteEndpoint, 'name' | 'method' | 'path' | 'headers' | 'bodyFile' | 'contentType'>;
 
 export interface BuiltRequest {
   url: string;

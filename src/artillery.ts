@@ -23,6 +23,7 @@
  * `clerk_harness.token_age_ms` (age of the token when the request left).
  */
 import { HarnessError } from './errors.js';
+import { httpRequest } from './http/request.js';
 import type { TokenSupply } from './load/token-supply.js';
 
 interface TokenProvider {
@@ -49,10 +50,22 @@ function remoteProvider(endpoint: string): TokenProvider {
   const fetchOne = async (user: string) => {
     const url = new URL(endpoint);
     if (user) url.searchParams.set('user', user);
-    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-    const body = (await res.json().catch(() => ({}))) as { token?: string; stale_at?: string; age_ms?: number; error?: string };
-    if (!res.ok || typeof body.token !== 'string' || typeof body.stale_at !== 'string') {
-      throw new HarnessError('CLERK_API', `clerk-harness tokens serve at ${url.origin} answered ${res.status}${body.error ? `: ${body.error}` : ''}`);
+    const out = await httpRequest(url, { timeoutMs: 30_000 });
+    if (!out.ok) {
+      throw new HarnessError('CLERK_UNREACHABLE', `cannot reach clerk-harness tokens serve at ${url.origin}: ${out.failure.words}`, {
+        hint: 'start `clerk-harness tokens serve` first, or fix CLERK_HARNESS_TOKENS_URL (the …/token URL it prints)',
+        cause: out.cause,
+      });
+    }
+    const res = out.response;
+    let body: { token?: string; stale_at?: string; age_ms?: number; error?: string } = {};
+    try {
+      body = (JSON.parse(res.body) as typeof body) ?? {};
+    } catch {
+      // not JSON: said below with the status
+    }
+    if (res.status < 200 || res.status >= 300 || typeof body.token !== 'string' || typeof body.stale_at !== 'string') {
+      throw new HarnessError('CLERK_API', `clerk-harness tokens serve at ${url.origin} answered ${res.status}${typeof body.error === 'string' ? `: ${body.error}` : ''}`);
     }
     const now = Date.now();
     return { token: body.token, staleAt: Date.parse(body.stale_at), issuedAt: now - (body.age_ms ?? 0) };

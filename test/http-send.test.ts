@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MAX_BODY_BYTES, send } from '../src/http/send.js';
+import { TransportError } from '../src/http/transport-error.js';
 
 let server: Server;
 let url: string;
@@ -47,4 +48,15 @@ it('a small answer is read whole and not flagged', async () => {
   const res = await send(`${url}/small`, { method: 'GET', timeoutMs: 10_000 });
   expect(res.body).toBe('{"ok":true}');
   expect(res.truncatedAt).toBeUndefined();
+});
+
+it('a transport failure is a TransportError carrying the failure as data', async () => {
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const gone = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/x`;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const err = await send(gone, { method: 'GET', timeoutMs: 2000 }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(TransportError);
+  expect(err).toMatchObject({ code: 'TARGET_UNREACHABLE', url: gone, failure: { kind: 'refused', code: 'ECONNREFUSED' }, message: `${gone}: connection refused: nothing listens on that port` });
+  expect((err as { hint?: string }).hint).toMatch(/start the target/);
 });

@@ -176,7 +176,7 @@ describe('mint reliability and errors', () => {
     const r = await mint([], { CLERK_API_URL: closed });
     expect(r.code).toBe(2);
     const first = r.stderr.split('\n')[0];
-    expect(first).toBe(`clerk-harness mint: cannot reach the Clerk Backend API at ${closed} to look up the test user mint+clerk_test@example.com: ECONNREFUSED (4 attempts)`);
+    expect(first).toBe(`clerk-harness mint: cannot reach the Clerk Backend API at ${closed} to look up the test user mint+clerk_test@example.com: connection refused: nothing listens on that port (4 attempts)`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

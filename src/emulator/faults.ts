@@ -3,6 +3,7 @@
  * given status (429 with Retry-After, 5xx) in Clerk's error envelope, then service resumes.
  * Admin routes (/__emulator) are never faulted, so a test can always reconfigure the emulator.
  */
+import { RE2JS } from 're2js';
 import { ApiFailure, type ClerkErrorItem } from './api-errors.js';
 import type { FaultInjection } from './types.js';
 
@@ -10,11 +11,25 @@ interface ActiveFault {
   status: number;
   remaining: number;
   retryAfterSeconds?: number;
-  pattern: RegExp;
+  pattern: RE2JS;
 }
 
 /** By default a fault applies to the Backend API only, not to the public JWKS route. */
-const DEFAULT_PATTERN = /^\/v1\//;
+const DEFAULT_PATTERN = RE2JS.compile('^/v1/');
+
+/**
+ * A fault's path pattern (`emulator fault --path`, `path_pattern`) on a linear-time engine
+ * (re2js): whatever the pattern, matching a request path cannot hang the emulator. JavaScript
+ * syntax is accepted where RE2 has it; lookaround and backreferences are refused (TypeError).
+ */
+export function compilePathPattern(pattern: string): RE2JS {
+  try {
+    return RE2JS.compile(RE2JS.translateRegExp(pattern));
+  } catch (err) {
+    const reason = ((err as Error).message ?? String(err)).replace(/^error parsing regexp: /, '');
+    throw new TypeError(`fault path pattern ${JSON.stringify(pattern)} is not a valid regular expression (${reason}); lookaround and backreferences are not supported`);
+  }
+}
 
 /** Validate a fault description; throws TypeError naming the bad field. */
 export function checkFault(fault: FaultInjection): void {
@@ -25,7 +40,7 @@ export function checkFault(fault: FaultInjection): void {
   if (fault.retryAfterSeconds !== undefined && (!Number.isInteger(fault.retryAfterSeconds) || fault.retryAfterSeconds < 0)) {
     throw new TypeError(`fault retryAfterSeconds must be a whole number >= 0, got ${fault.retryAfterSeconds}`);
   }
-  if (fault.pathPattern !== undefined) new RegExp(fault.pathPattern); // throws SyntaxError on a bad pattern
+  if (fault.pathPattern !== undefined) compilePathPattern(fault.pathPattern);
 }
 
 function errorItem(status: number): ClerkErrorItem {
@@ -52,7 +67,7 @@ export class FaultQueue {
       status: fault.status,
       remaining: fault.count,
       retryAfterSeconds: fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined),
-      pattern: fault.pathPattern === undefined ? DEFAULT_PATTERN : new RegExp(fault.pathPattern),
+      pattern: fault.pathPattern === undefined ? DEFAULT_PATTERN : compilePathPattern(fault.pathPattern),
     });
   }
 

@@ -9,6 +9,7 @@ import { sample } from 'openapi-sampler';
 import type { OpenAPIV3, OpenAPIV3_1 } from 'openapi-types';
 import { parse as parseYaml } from 'yaml';
 import { HarnessError } from '../errors.js';
+import { httpRequest, type HttpResponse } from '../http/request.js';
 
 type Document = OpenAPIV3.Document | OpenAPIV3_1.Document;
 type Operation = OpenAPIV3.OperationObject;
@@ -110,23 +111,46 @@ function uniqueName(wanted: string, used: Set<string>): string {
   return name;
 }
 
+function safeUrl(location: string, base: string): URL | undefined {
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Longest OpenAPI document fetched; a bigger one is refused (save it and pass its path). */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
+
 /**
  * The document the user named, fetched by us: a URL on loopback (FastAPI on 127.0.0.1:8000) is the
  * usual case, and the parser's own HTTP resolver refuses private addresses, as it should for the
- * $refs inside a document, which stay under that protection.
+ * $refs inside a document, which stay under that protection. No credential is sent, so redirects
+ * are followed (a few), like a browser would.
  */
 async function fetchDocument(url: string): Promise<object> {
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { accept: 'application/json, application/yaml;q=0.9, */*;q=0.5' }, signal: AbortSignal.timeout(15_000) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    throw new HarnessError('TARGET_UNREACHABLE', `--openapi ${url}: cannot fetch the document (${cause === 'ECONNREFUSED' ? 'connection refused: is the API running?' : cause})`, {
-      hint: 'start the API first (FastAPI serves its document at /openapi.json), or save the document and pass its path',
-    });
+  let res: HttpResponse | undefined;
+  let at = url;
+  for (let hop = 0; ; hop++) {
+    const out = await httpRequest(at, { headers: { accept: 'application/json, application/yaml;q=0.9, */*;q=0.5' }, timeoutMs: 15_000, maxBodyBytes: MAX_DOCUMENT_BYTES });
+    if (!out.ok) {
+      throw new HarnessError('TARGET_UNREACHABLE', `--openapi ${url}: cannot fetch the document (${out.failure.words})`, {
+        hint: 'start the API first (FastAPI serves its document at /openapi.json), or save the document and pass its path',
+        cause: out.cause,
+      });
+    }
+    res = out.response;
+    const location = res.headers.location;
+    const next = res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS ? safeUrl(location, at) : undefined;
+    if (!next) break; // an answer, or a redirect that cannot be followed: said below with its status
+    at = next.href;
   }
-  const text = await res.text();
-  if (!res.ok) throw new HarnessError('USAGE', `--openapi ${url}: the server answered ${res.status}`, { hint: 'FastAPI: /openapi.json; Express + swagger-ui-express: the URL your swagger UI loads (often /api-docs/swagger.json)' });
+  if (res.truncatedAt !== undefined) {
+    throw new HarnessError('USAGE', `--openapi ${url}: the document is over ${MAX_DOCUMENT_BYTES / (1024 * 1024)} MiB; read no further`, { hint: 'save the document and pass its path' });
+  }
+  const text = res.body;
+  if (res.status < 200 || res.status >= 300) throw new HarnessError('USAGE', `--openapi ${url}: the server answered ${res.status}`, { hint: 'FastAPI: /openapi.json; Express + swagger-ui-express: the URL your swagger UI loads (often /api-docs/swagger.json)' });
   try {
     const doc = parseYaml(text) as unknown; // YAML is a superset of JSON
     if (!doc || typeof doc !== 'object') throw new Error('not an object');

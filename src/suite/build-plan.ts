@@ -1,10 +1,11 @@
 import { exportSPKI, importJWK, type JWK } from 'jose';
 import { CATALOGUE } from '../cases/catalogue.js';
 import type { Severity } from '../cases/types.js';
+import { httpRequest } from '../http/request.js';
+import { joinUrl } from '../http/url.js';
 import { createTokenSource } from '../tokens/clerk-source.js';
 import { setUpPersonas } from '../personas/setup.js';
-import { generateAuthzCases, principalOf } from './authz/generate.js';
-import { planCases, type PlannedCase, type RunPlan } from './plan.js';
+import { planSuite, type RunPlan } from './plan.js';
 import type { Suite } from './types.js';
 
 export interface BuildPlanInput {
@@ -19,9 +20,9 @@ export interface BuildPlanInput {
 /** The public key Clerk (or the emulator) signs with, from the Backend API JWKS: public material. */
 async function publicKeyFromJwks(apiUrl: string, secretKey: string): Promise<string | undefined> {
   try {
-    const res = await fetch(`${apiUrl.replace(/\/+$/, '')}/v1/jwks`, { headers: { authorization: `Bearer ${secretKey}` }, signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) return undefined;
-    const jwk = ((await res.json()) as { keys?: JWK[] }).keys?.find((k) => k.kty === 'RSA');
+    const out = await httpRequest(joinUrl(apiUrl, '/v1/jwks'), { headers: { authorization: `Bearer ${secretKey}` }, timeoutMs: 10_000 });
+    if (!out.ok || out.response.status < 200 || out.response.status >= 300) return undefined;
+    const jwk = (JSON.parse(out.response.body) as { keys?: JWK[] }).keys?.find((k) => k.kty === 'RSA');
     if (!jwk) return undefined;
     return await exportSPKI((await importJWK({ ...jwk, alg: jwk.alg ?? 'RS256' }, 'RS256', { extractable: true })) as CryptoKey);
   } catch {
@@ -48,8 +49,9 @@ export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
     }
   }
   const publicKeyPem = input.publicKeyPem ?? (await publicKeyFromJwks(source.apiUrl, input.clerk.secretKey));
-  const cases = planCases([...CATALOGUE], input.suite, extraSkips);
-  const authz = await authzPlan(input, cases);
+  const { cases, endpointCases } = planSuite([...CATALOGUE], input.suite, extraSkips);
+  // Suites with personas: the personas made real in the instance.
+  const personas = input.suite.personas ? await setUpPersonas({ apiUrl: input.clerk.apiUrl, secretKey: input.clerk.secretKey, personas: Object.values(input.suite.personas) }) : undefined;
   return {
     suite: input.suite,
     targetUrl: input.targetUrl,
@@ -59,24 +61,6 @@ export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
     publicKeyPem,
     cases,
     failOn: input.failOn,
-    ...authz,
+    ...(personas ? { personas, endpointCases } : {}),
   };
-}
-
-/**
- * Suites with personas: the personas made real in the instance, and per endpoint with an access
- * rule the catalogue run as its principal persona plus the generated authorization cases.
- */
-async function authzPlan(input: BuildPlanInput, cases: PlannedCase[]): Promise<Pick<RunPlan, 'personas' | 'endpointCases'>> {
-  const { suite } = input;
-  if (!suite.personas) return {};
-  const personas = await setUpPersonas({ apiUrl: input.clerk.apiUrl, secretKey: input.clerk.secretKey, personas: Object.values(suite.personas) });
-  const endpointCases: Record<string, PlannedCase[]> = {};
-  for (const endpoint of suite.endpoints) {
-    if (!endpoint.access) continue;
-    const principal = principalOf(suite, endpoint);
-    const catalogue = cases.map((c): PlannedCase => (principal ? { ...c, persona: principal } : { ...c, skipReason: c.skipReason ?? 'no persona is allowed on this endpoint by its access rule, so no valid token can be tried' }));
-    endpointCases[endpoint.name] = [...catalogue, ...generateAuthzCases(suite, endpoint)];
-  }
-  return { personas, endpointCases };
 }

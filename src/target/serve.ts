@@ -3,24 +3,25 @@
  * start, print `listening on http://127.0.0.1:PORT` (tests and scripts parse this line), and stop
  * cleanly on SIGINT/SIGTERM. Shared by server-main.ts and `clerk-harness target`.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'dotenv';
+import { MAX_ENV_FILE_BYTES } from '../config/env-files.js';
+import { readUserFileSync, UserFileError } from '../config/user-file.js';
 import { HarnessError } from '../errors.js';
 import { startReferenceTarget } from './reference.js';
 import { targetOptionsFromEnv, type PlainEnv } from './settings.js';
 import type { ReferenceTarget, ReferenceTargetOptions } from './types.js';
 
-/** The variables of an env file (dotenv syntax), or an ENV_FILE error naming the file. */
+/**
+ * The variables of an env file (dotenv syntax), read through the bounded user-file reader: a
+ * directory, FIFO, device or UTF-16 file is an ENV_FILE error naming it, never a hang.
+ */
 export function readEnvFile(file: string, cwd = process.cwd()): PlainEnv {
-  const full = path.resolve(cwd, file);
   try {
-    return parse(readFileSync(full, 'utf8'));
-  } catch (cause) {
-    throw new HarnessError('ENV_FILE', `cannot read env file ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, {
-      hint: 'pass an existing file to --env-file (e.g. the env lines printed by `clerk-harness emulator`)',
-      cause,
-    });
+    return parse(readUserFileSync(path.resolve(cwd, file), { what: `env file ${file}`, code: 'ENV_FILE', maxBytes: MAX_ENV_FILE_BYTES }));
+  } catch (err) {
+    if (!(err instanceof UserFileError)) throw err;
+    throw new UserFileError(err.code, err.problem, err.message, err.hint ?? 'pass an existing file to --env-file (e.g. the env lines printed by `clerk-harness emulator`)', err.cause);
   }
 }
 

@@ -3,11 +3,15 @@
  * the emulator) keeps refusing. 429 waits for Retry-After (capped); 5xx and network failures back
  * off a few times; 401 `clerk_key_invalid` fails at once with the fix. Other 4xx answers are
  * returned to the caller as ClerkCallError so it can explain them in context (unknown template...).
+ * A token source that has had answers and then meets refused or reset connections DEAD_AFTER
+ * times in a row (an emulator stopped mid-run) fails that call and every later one at once.
  */
 import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError, isHarnessError } from '../errors.js';
-import { notClerk, transportWords } from './mode.js';
+import { httpRequest } from '../http/request.js';
+import { TRANSPORT_KIND_LABEL, type TransportFailure } from '../http/transport-error.js';
+import { notClerk } from './mode.js';
 
 export interface RetryOptions {
   /** Total attempts, first included. Default 4. */
@@ -44,10 +48,29 @@ export interface CallContext {
   action: string;
   /** True when apiUrl is a clerk-harness emulator (changes the fix we suggest). */
   emulator?: boolean;
+  /** Shared by every call of one token source: lets a dead API fail later calls at once. */
+  health?: CallHealth;
 }
 
+/** What one token source has seen of its Clerk API so far. */
+export interface CallHealth {
+  /** Calls that succeeded. */
+  successes: number;
+  /** Refused or reset connections in a row since the last answer. */
+  downInARow: number;
+  /** Set once the API stopped answering: every later call throws it without a request. */
+  dead?: HarnessError;
+}
+
+export function newCallHealth(): CallHealth {
+  return { successes: 0, downInARow: 0 };
+}
+
+/** Refused or reset connections in a row, after at least one success, that mean "it is gone". */
+export const DEAD_AFTER = 3;
+
 type Outcome =
-  | { kind: 'retry'; waitMs: number; status?: number }
+  | { kind: 'retry'; waitMs: number; status?: number; network?: true }
   | { kind: 'fail'; error: Error }
   | { kind: 'unreachable'; message: string };
 
@@ -64,7 +87,7 @@ function classify(err: unknown, attempt: number, ctx: CallContext, options: Requ
   if (status === undefined) {
     // No HTTP answer at all: the SDK reports fetch failures as unexpected_error without a status.
     const network = /fetch failed|network|ECONN|ENOTFOUND|socket|terminated/i.test(first?.message ?? '');
-    if (network && !last) return { kind: 'retry', waitMs: backoff };
+    if (network && !last) return { kind: 'retry', waitMs: backoff, network: true };
     if (network) return { kind: 'unreachable', message: first?.message ?? 'fetch failed' };
     return { kind: 'fail', error: new HarnessError('CLERK_API', `unexpected answer from ${ctx.apiUrl} while trying to ${ctx.action}: ${first?.message ?? err.message}`, { cause: err }) };
   }
@@ -102,24 +125,46 @@ function classify(err: unknown, attempt: number, ctx: CallContext, options: Requ
 }
 
 /**
- * The SDK keeps only "fetch failed"; one direct request recovers the reason (ECONNREFUSED,
- * ENOTFOUND, a TLS error) so the message says what actually went wrong.
+ * The SDK keeps only "fetch failed"; one direct request recovers the reason (connection refused,
+ * DNS, a TLS error, a reset) in the shared words. Undefined when the URL answers HTTP after all.
  */
-async function unreachable(ctx: CallContext, message: string, attempts: number, cause: unknown): Promise<HarnessError> {
-  let reason = message;
-  try {
-    await fetch(ctx.apiUrl, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
-  } catch (err) {
-    const c = (err as { cause?: { code?: string; message?: string } }).cause;
-    reason = c?.code ?? c?.message ?? (err as Error).message ?? message;
-    // Garbage bytes or a reset are an answer from something that is not Clerk, not "unreachable".
-    const words = transportWords(c?.code);
-    if (words) return notClerk(ctx.apiUrl, `${words} while trying to ${ctx.action}`);
-  }
-  return new HarnessError('CLERK_UNREACHABLE', `cannot reach the Clerk Backend API at ${ctx.apiUrl} to ${ctx.action}: ${reason} (${attempts} attempts)`, {
+async function probeTransport(apiUrl: string): Promise<TransportFailure | undefined> {
+  const out = await httpRequest(apiUrl, { method: 'HEAD', timeoutMs: 3000, readBody: false });
+  return out.ok ? undefined : out.failure;
+}
+
+function unreachable(ctx: CallContext, message: string, attempts: number, failure: TransportFailure | undefined, cause: unknown): HarnessError {
+  // Garbage bytes or a reset are an answer from something that is not Clerk, not "unreachable".
+  if (failure && (failure.kind === 'reset' || failure.kind === 'not-http')) return notClerk(ctx.apiUrl, `failed to ${ctx.action}: ${failure.words}`);
+  return new HarnessError('CLERK_UNREACHABLE', `cannot reach the Clerk Backend API at ${ctx.apiUrl} to ${ctx.action}: ${failure?.words ?? message} (${attempts} attempts)`, {
     hint: 'check CLERK_API_URL and the network; offline, start `clerk-harness emulator` and use the CLERK_API_URL it prints',
     cause,
   });
+}
+
+/** The one error of an API that answered and then stopped: every later call gets it at once. */
+function stoppedAnswering(ctx: CallContext, failure: TransportFailure, successes: number): HarnessError {
+  const calls = `${successes} successful call${successes === 1 ? '' : 's'}`;
+  return new HarnessError('CLERK_UNREACHABLE', `the Clerk API at ${ctx.apiUrl} stopped answering (${TRANSPORT_KIND_LABEL[failure.kind]}) after ${calls}: ${ctx.emulator ? 'is the emulator still running?' : 'is the network down?'}`, {
+    hint: ctx.emulator
+      ? 'start `clerk-harness emulator` again (it keeps users and sessions in memory) and run again from the start'
+      : 'check the network and CLERK_API_URL, then run again',
+  });
+}
+
+/**
+ * A network failure of a source that has had answers: probe for the reason and count refused or
+ * reset connections in a row. Returns the failure found; sets `health.dead` at DEAD_AFTER.
+ */
+async function noteNetworkFailure(ctx: CallContext, health: CallHealth): Promise<TransportFailure | undefined> {
+  const failure = await probeTransport(ctx.apiUrl);
+  if (failure && (failure.kind === 'refused' || failure.kind === 'reset')) {
+    health.downInARow += 1;
+    if (health.downInARow >= DEAD_AFTER) health.dead = stoppedAnswering(ctx, failure, health.successes);
+  } else {
+    health.downInARow = 0;
+  }
+  return failure;
 }
 
 class CallTimeout extends Error {}
@@ -141,9 +186,16 @@ export async function callClerk<T>(ctx: CallContext, fn: () => Promise<T>, optio
   };
   const wait = options.sleep ?? ((ms: number) => sleep(ms));
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const health = ctx.health;
   for (let attempt = 1; ; attempt++) {
+    if (health?.dead) throw health.dead;
     try {
-      return await withTimeout(fn(), timeoutMs);
+      const value = await withTimeout(fn(), timeoutMs);
+      if (health) {
+        health.successes += 1;
+        health.downInARow = 0;
+      }
+      return value;
     } catch (err) {
       if (err instanceof CallTimeout) {
         // The SDK's request cannot be aborted; a hung server will not answer a retry either.
@@ -152,8 +204,17 @@ export async function callClerk<T>(ctx: CallContext, fn: () => Promise<T>, optio
         });
       }
       const outcome = classify(err, attempt, ctx, policy);
+      const network = outcome.kind === 'unreachable' || (outcome.kind === 'retry' && outcome.network === true);
+      // Only a source that has had answers can say "stopped answering"; before that, retries decide.
+      let failure: TransportFailure | undefined;
+      if (network && health && health.successes > 0) {
+        failure = await noteNetworkFailure(ctx, health);
+        if (health.dead) throw health.dead;
+      } else if (health && !network) {
+        health.downInARow = 0;
+      }
       if (outcome.kind === 'fail') throw outcome.error;
-      if (outcome.kind === 'unreachable') throw await unreachable(ctx, outcome.message, attempt, err);
+      if (outcome.kind === 'unreachable') throw unreachable(ctx, outcome.message, attempt, failure ?? (await probeTransport(ctx.apiUrl)), err);
       options.onRetry?.({ attempt, status: outcome.status, waitMs: outcome.waitMs });
       await wait(outcome.waitMs);
     }

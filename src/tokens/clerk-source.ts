@@ -8,9 +8,11 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { createClerkClient } from '@clerk/backend';
 import { signJwt } from '../emulator/issuer.js';
 import { HarnessError } from '../errors.js';
-import { callClerk, ClerkCallError, clerkCallToHarnessError, type CallContext, type RetryOptions } from './clerk-call.js';
+import { httpRequest } from '../http/request.js';
+import { joinUrl } from '../http/url.js';
+import { callClerk, ClerkCallError, clerkCallToHarnessError, newCallHealth, type CallContext, type RetryOptions } from './clerk-call.js';
 import { toMintedToken } from './decode.js';
-import { checkClerkAnswers, detectMode, joinUrl, notClerk } from './mode.js';
+import { checkClerkAnswers, detectMode, notClerk } from './mode.js';
 import type { MintOptions, MintedToken, TemplateInfo, TokenSource } from './types.js';
 
 export interface TokenSourceConfig {
@@ -38,7 +40,9 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
   };
   const isId = (v: unknown) => typeof v === 'string' && v.length > 0;
   const clerk = createClerkClient({ secretKey, apiUrl, telemetry: { disabled: true } });
-  const context = (action: string): CallContext => ({ apiUrl, action, emulator });
+  // One health record for every call of this source: an emulator stopped mid-run fails fast.
+  const health = newCallHealth();
+  const context = (action: string): CallContext => ({ apiUrl, action, emulator, health });
   const call = <T>(action: string, fn: () => Promise<T>) => callClerk(context(action), fn, config.retry);
   /** Run a call; any 4xx nobody interprets becomes a one-line user error. */
   const plain = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
@@ -159,16 +163,17 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
 
   /** Sign through the emulator's HTTP route (an emulator without /signing-key, or a key it no longer signs with). */
   async function signRemotely(header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
-    const res = await fetch(joinUrl(apiUrl, '/__emulator/sign'), {
+    const out = await httpRequest(joinUrl(apiUrl, '/__emulator/sign'), {
       method: 'POST',
       headers: { Authorization: `Bearer ${secretKey}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ header, payload }),
-    }).catch((cause: unknown) => {
-      throw new HarnessError('CLERK_UNREACHABLE', `cannot reach the emulator at ${apiUrl} to sign a token: ${(cause as Error).message}`, { cause });
+      timeoutMs: 10_000,
     });
-    const body = (await res.json().catch(() => ({}))) as { jwt?: string; errors?: Array<{ long_message?: string }> };
-    if (!res.ok || typeof body.jwt !== 'string') {
-      throw new HarnessError('CLERK_API', `the emulator at ${apiUrl} refused to sign a token: ${res.status} ${body.errors?.[0]?.long_message ?? ''}`.trim());
+    if (!out.ok) throw new HarnessError('CLERK_UNREACHABLE', `cannot reach the emulator at ${apiUrl} to sign a token: ${out.failure.words}`, { cause: out.cause });
+    const { status, body: text } = out.response;
+    const body = parseObject(text) as { jwt?: string; errors?: Array<{ long_message?: string }> };
+    if (status < 200 || status >= 300 || typeof body.jwt !== 'string') {
+      throw new HarnessError('CLERK_API', `the emulator at ${apiUrl} refused to sign a token: ${status} ${body.errors?.[0]?.long_message ?? ''}`.trim());
     }
     return body.jwt;
   }
@@ -176,10 +181,10 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
   /** The emulator's signing key, fetched once: forged cases are then signed here, with no round trip. */
   let signingKey: Promise<{ kid: string; key: KeyObject } | undefined> | undefined;
   const localKey = () =>
-    (signingKey ??= fetch(joinUrl(apiUrl, '/__emulator/signing-key'), { headers: { Authorization: `Bearer ${secretKey}` }, signal: AbortSignal.timeout(10_000) })
-      .then(async (res) => {
-        if (!res.ok) return undefined;
-        const body = (await res.json()) as { kid?: unknown; private_jwk?: unknown };
+    (signingKey ??= httpRequest(joinUrl(apiUrl, '/__emulator/signing-key'), { headers: { Authorization: `Bearer ${secretKey}` }, timeoutMs: 10_000 })
+      .then((out) => {
+        if (!out.ok || out.response.status < 200 || out.response.status >= 300) return undefined;
+        const body = parseObject(out.response.body) as { kid?: unknown; private_jwk?: unknown };
         if (typeof body.kid !== 'string' || !body.private_jwk || typeof body.private_jwk !== 'object') return undefined;
         return { kid: body.kid, key: createPrivateKey({ key: body.private_jwk as import('node:crypto').JsonWebKey, format: 'jwk' }) };
       })
@@ -203,4 +208,14 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
     listTemplates,
     trustedSigner,
   };
+}
+
+/** A JSON object body, or {} for anything else. */
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }

@@ -12,6 +12,7 @@ import { HarnessError } from '../../errors.js';
 import { EXIT } from '../../exit-codes.js';
 import { redactSecretKey } from '../../redact.js';
 import type { FaultInjection } from '../../emulator/types.js';
+import { checkFault } from '../../emulator/faults.js';
 import { intFlag, parseCommandArgs, type Command, type CommandContext } from '../command.js';
 import { paint, useColor } from '../output.js';
 
@@ -87,15 +88,13 @@ export function parseFaultSpec(spec: string): FaultInjection {
   return checkedFault(fault);
 }
 
+/** The emulator's own check (status, count, a path pattern compiled as it will run: RE2, no backtracking), as a usage error. */
 function checkedFault(fault: FaultInjection): FaultInjection {
-  if (fault.status < 400 || fault.status > 599) throw new HarnessError('USAGE', `emulator: fault status must be 400-599, got ${fault.status}`);
-  if (fault.count < 1) throw new HarnessError('USAGE', 'emulator: fault count must be 1 or more');
-  if (fault.pathPattern !== undefined) {
-    try {
-      new RegExp(fault.pathPattern);
-    } catch {
-      throw new HarnessError('USAGE', `emulator: fault path "${fault.pathPattern}" is not a valid regular expression`);
-    }
+  try {
+    checkFault(fault);
+  } catch (err) {
+    if (err instanceof TypeError) throw new HarnessError('USAGE', `emulator: --fault: ${err.message}`, { hint: 'e.g. --fault 503:2,path=^/v1/sessions' });
+    throw err;
   }
   return fault;
 }

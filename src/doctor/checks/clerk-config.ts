@@ -56,8 +56,8 @@ export const clerkApi: CheckModule = {
     if (!res.ok) {
       return {
         outcome: 'unreachable',
-        vars: { apiUrl, error: `${res.kind} (${res.code})` },
-        facts: { unavailable: { 'clerk-network': `cannot reach ${apiUrl} (${res.code})` } },
+        vars: { apiUrl, error: res.error },
+        facts: { unavailable: { 'clerk-network': `cannot reach ${apiUrl}: ${res.error}` } },
       };
     }
     const ex = res.exchange;

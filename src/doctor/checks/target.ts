@@ -2,6 +2,10 @@
  * target.reachable, target.no-token, target.fresh-token: the three requests doctor sends to the
  * target - a probe, the endpoint without a token, the endpoint with a token minted just before.
  */
+import type { Diagnostics } from '../data.js';
+import { isAuthorizationRefusal, namesRequirement, readRequirement } from '../explain/authz.js';
+import { matchMessages } from '../explain/match.js';
+import { responseMessages } from '../explain/parse-input.js';
 import { bodyLine, dateOffsetMs, httpExchange, type HttpOutcome } from '../lib/http.js';
 import { span } from '../lib/time.js';
 import type { CheckContext, CheckModule, CheckOutput, Facts, HttpExchange } from '../types.js';
@@ -40,7 +44,7 @@ export const targetReachable: CheckModule = {
     const url = joinTarget(ctx.options.target!, ctx.options.probe);
     const res = await httpExchange({ method: 'GET', url, headers: { accept: 'application/json' }, timeoutMs: ctx.options.timeoutMs, now: ctx.now });
     if (!res.ok) {
-      const reason = res.kind === 'refused' ? 'connection refused' : res.kind === 'timeout' ? `no answer within ${ctx.options.timeoutMs} ms` : res.kind === 'tls' ? res.error : `${res.kind} (${res.code})`;
+      const reason = res.kind === 'timeout' ? `no answer within ${ctx.options.timeoutMs} ms` : res.error; // the shared layer's words, as run says them
       return {
         outcome: res.kind,
         vars: { url, code: res.code, error: res.error, timeoutMs: ctx.options.timeoutMs },
@@ -112,6 +116,29 @@ export const targetNoToken: CheckModule = {
   },
 };
 
+/**
+ * A refusal of the fresh token that is authorization, not authentication (isAuthorizationRefusal,
+ * the same reading `doctor explain` makes): an answer naming what it requires (a role, a
+ * permission, an organization - also a 401 that does, the wrong status for it); a 403 the
+ * verifier's catalogue does not explain (FastAPI's and fastapi-clerk-auth's 403s for a missing or
+ * bad token are explained, and stay authentication); a 404 on a route that answered 401/403
+ * without a token, whose body is not the framework's "no such route". `signedIn`: the answer
+ * itself shows the token got through (a named requirement, an object's 404).
+ */
+export function authorizationRefusal(ex: HttpExchange, d: Diagnostics, noToken: HttpExchange | undefined): { outcome: 'forbidden' | 'object-not-found'; signedIn: boolean } | undefined {
+  if (![401, 403, 404].includes(ex.status)) return undefined;
+  if (ex.status === 404 && noToken?.status !== 401 && noToken?.status !== 403) return undefined;
+  // @clerk/backend marks a token it refused; Bearer error="invalid_token" says the same (RFC 6750).
+  if (ex.headers['x-clerk-auth-reason'] || ex.headers['x-clerk-auth-status'] === 'signed-out' || /invalid_token/.test(ex.headers['www-authenticate'] ?? '')) return undefined;
+  const messages = responseMessages(ex.body, ex.headers);
+  const requirement = readRequirement(d.authz, messages);
+  const authnSaid = matchMessages(d.catalogue, { messages, status: ex.status }).some((m) => m.cause !== 'rejected-unknown');
+  if (ex.status === 401 && !namesRequirement(requirement)) return undefined;
+  if (!isAuthorizationRefusal(d.authz, { status: ex.status, messages, body: ex.body.trim() ? ex.body : undefined, authnSaid, hasToken: true }, requirement)) return undefined;
+  if (ex.status === 404) return { outcome: 'object-not-found', signedIn: true };
+  return { outcome: 'forbidden', signedIn: namesRequirement(requirement) };
+}
+
 export const targetFreshToken: CheckModule = {
   id: 'target.fresh-token',
   async run(ctx, known) {
@@ -128,6 +155,8 @@ export const targetFreshToken: CheckModule = {
     const vars = { endpoint: endpointLabel(ctx), status: ex.status, body: bodyLine(ex.body), minted };
     const fresh = { ...ex, token };
     const facts = { target: { url: ctx.options.target!, fresh }, auditCheckpoint };
+    const authz = authorizationRefusal(ex, ctx.diagnostics, known.target?.noToken);
+    if (authz) return { outcome: authz.outcome, vars, evidence: exchangeEvidence(ex), facts: { ...facts, target: { ...facts.target, freshSignedIn: authz.signedIn } } };
     const other = redirectOrMissing(ex, ctx, known);
     if (other) return { ...other, facts };
     if (ex.status >= 200 && ex.status < 300) return { outcome: 'accepted', vars, details: exchangeEvidence(ex), facts };

@@ -1,58 +1,27 @@
 /**
- * HTTP for doctor: one request through the project's `send`, with a transport failure turned
- * into a named kind (refused / dns / tls / timeout) instead of an exception.
+ * HTTP for doctor: one request through the project's shared layer, with a transport failure as
+ * data: the shared classifier's kind folded onto doctor's outcome names (refused / dns / tls /
+ * timeout / network) and its words unchanged, so `doctor` and `run` say the same thing.
  */
-import { isHarnessError } from '../../errors.js';
-import { send } from '../../http/send.js';
+import { httpRequest } from '../../http/request.js';
+import type { TransportKind as SharedKind } from '../../http/transport-error.js';
+import { redact } from '../../redact.js';
 import type { HttpExchange } from '../types.js';
 
+/** The outcomes the diagnostics tree names for a failed request (diagnostics/checks.yaml). */
 export type TransportKind = 'refused' | 'dns' | 'tls' | 'timeout' | 'network';
 
 export type HttpOutcome =
   | { ok: true; exchange: HttpExchange }
   | { ok: false; kind: TransportKind; code: string; error: string };
 
-const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|EPROTO$|HOSTNAME_MISMATCH)/;
-
-function codeOf(err: unknown): string | undefined {
-  let e = err as { code?: unknown; cause?: unknown } | undefined;
-  for (let i = 0; i < 4 && e; i++) {
-    if (typeof e.code === 'string' && !['TARGET_UNREACHABLE', 'TARGET_TIMEOUT'].includes(e.code)) return e.code;
-    e = e.cause as typeof e;
-  }
-  return undefined;
+/** A reset, bytes that are not HTTP or anything else: `network` in the tree, told apart by `error`. */
+function doctorKind(kind: SharedKind): TransportKind {
+  return kind === 'refused' || kind === 'dns' || kind === 'tls' || kind === 'timeout' ? kind : 'network';
 }
 
-export function classifyTransport(err: unknown): { kind: TransportKind; code: string } {
-  if (isHarnessError(err) && err.code === 'TARGET_TIMEOUT') return { kind: 'timeout', code: 'timeout' };
-  const code = codeOf(err) ?? 'network error';
-  if (code === 'ECONNREFUSED') return { kind: 'refused', code };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return { kind: 'dns', code };
-  if (TLS_CODES.test(code)) return { kind: 'tls', code };
-  if (/TIMEOUT/.test(code)) return { kind: 'timeout', code };
-  return { kind: 'network', code };
-}
-
-/** What a TLS failure means, in words; OpenSSL's own text ("...ssl3_record.c:350:") is not for people. */
-const TLS_MEANING: Array<[RegExp, string]> = [
-  [/WRONG_VERSION_NUMBER|wrong version number|packet length too long|http request/i, 'TLS handshake failed: the port speaks plain HTTP? use http://'],
-  [/CERT_HAS_EXPIRED|certificate has expired/i, 'the TLS certificate has expired'],
-  [/SELF_SIGNED|DEPTH_ZERO/i, 'the TLS certificate is self-signed and not trusted (trust its CA with NODE_EXTRA_CA_CERTS, or use http:// for a local server)'],
-  [/ALTNAME|HOSTNAME_MISMATCH/i, 'the TLS certificate is for another host name'],
-  [/UNABLE_TO_(GET|VERIFY)|unable to (get|verify)/i, 'the TLS certificate chain cannot be verified (a missing intermediate, or a private CA: NODE_EXTRA_CA_CERTS)'],
-];
-
-/** A transport failure as one plain line: TLS explained in words with its code, others flattened. */
-export function plainTransportError(kind: TransportKind, code: string, message: string): string {
-  if (kind === 'tls') {
-    const meaning = TLS_MEANING.find(([re]) => re.test(code) || re.test(message))?.[1];
-    if (meaning) return `${meaning} (${code})`;
-    // OpenSSL's "...:SSL routines:function:reason:file:line:" - keep only the reason.
-    const reason = /SSL routines:[^:]*:([^:]+):/.exec(message)?.[1];
-    return `TLS handshake failed${reason ? `: ${reason}` : ''} (${code})`;
-  }
-  return message.replace(/\s+/g, ' ').trim();
-}
+/** Headers evidence may show; the rest of an answer's headers is not doctor's business. */
+const SHOWN_HEADERS = ['content-type', 'www-authenticate', 'x-clerk-auth-status', 'x-clerk-auth-reason', 'x-clerk-auth-message', 'location', 'date', 'allow'];
 
 export interface RequestSpec {
   method: string;
@@ -66,13 +35,15 @@ export interface RequestSpec {
 export async function httpExchange(spec: RequestSpec): Promise<HttpOutcome> {
   const now = spec.now ?? Date.now;
   const sentAt = now();
-  try {
-    const res = await send(spec.url, { method: spec.method, headers: spec.headers, body: spec.body, timeoutMs: spec.timeoutMs });
-    return { ok: true, exchange: { method: spec.method, url: spec.url, status: res.status, headers: res.headers, body: res.body, sentAt, receivedAt: now() } };
-  } catch (err) {
-    const { kind, code } = classifyTransport(err);
-    return { ok: false, kind, code, error: plainTransportError(kind, code, (err as Error).message ?? String(err)) };
+  const outcome = await httpRequest(spec.url, { method: spec.method, headers: spec.headers, body: spec.body, timeoutMs: spec.timeoutMs });
+  if (!outcome.ok) {
+    const { kind, code, words } = outcome.failure;
+    return { ok: false, kind: doctorKind(kind), code, error: words };
   }
+  const res = outcome.response;
+  const headers: Record<string, string> = {};
+  for (const name of SHOWN_HEADERS) if (res.headers[name] !== undefined) headers[name] = redact(res.headers[name]);
+  return { ok: true, exchange: { method: spec.method, url: spec.url, status: res.status, headers, body: res.body, sentAt, receivedAt: now() } };
 }
 
 /** Date header minus the local clock at the midpoint of the exchange (ms), or undefined. */

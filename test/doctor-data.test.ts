@@ -9,7 +9,7 @@ import { isScalar, parseDocument, visit } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSTICS_DIR, loadDiagnostics } from '../src/doctor/data.js';
 
-const FILES = ['checks.yaml', 'causes.yaml', 'messages.yaml', 'auth-rules.yaml'];
+const FILES = ['checks.yaml', 'causes.yaml', 'messages.yaml', 'auth-rules.yaml', 'authz.yaml'];
 /** Keys whose values are prose shown to the user. */
 const PROSE = new Set(['title', 'fix', 'note', 'says', 'meaning', 'looks_at', 'means', 'evidence']);
 

@@ -740,3 +740,37 @@ describe('explain: input parsing never crashes, tokens never shown (issue 9)', (
     for (const s of [inner, sk]) expect(mout).not.toContain(s);
   });
 });
+
+describe('explain: authorization refusals of a signed-in caller (issue 11)', () => {
+  const member = () => token({ fea: 'o:jobs', o: { id: 'org_2acme', slg: 'acme', rol: 'member', per: 'read', fpm: '1' } });
+
+  it('a 403 naming a role, with the token before it: the role it has against the role wanted', async () => {
+    const e = explainInput(`${await member()}\n\nHTTP/1.1 403 Forbidden\ncontent-type: application/json\n\n{"detail":"requires role org:admin"}`, { nowSeconds: NOW });
+    expect(e.kind).toBe('response');
+    expect(e.causes[0]).toMatchObject({ cause: 'authz-role-missing', severity: 'warn' });
+    expect(e.causes[0]!.evidence[0]).toBe('the token has role org:member, the route wants org:admin');
+    expect(e.authorization?.token).toMatchObject({ version: 2, orgId: 'org_2acme', orgRole: 'org:member', orgPermissions: ['org:jobs:read'] });
+    expect(renderExplanation(e, { paint: plainPaint })).toMatch(/organization: organization org_2acme \(acme\), role org:member \(o\.rol "member"\), permissions org:jobs:read/);
+  });
+
+  it('prose roles and tenants: "Admin role required" is org:admin, "Not your organization" another organization', async () => {
+    expect(first(`${await member()}\nHTTP/1.1 403 Forbidden\n\n{"detail":"Admin role required"}`).evidence[0]).toBe('the token has role org:member, the route wants org:admin');
+    expect(first(`${await member()}\nHTTP/1.1 403 Forbidden\n\n{"detail":"Not your organization"}`).cause).toBe('authz-other-organization');
+  });
+
+  it('a 404: the framework\'s "Not Found" is no object; "Job not found" is an object hidden or unknown', () => {
+    expect(causesOf('HTTP/1.1 404 Not Found\n\n{"detail":"Not Found"}')).not.toContain('authz-hidden-existence');
+    expect(causesOf('HTTP/1.1 404 Not Found\n\nCannot GET /jobs/1')).not.toContain('authz-hidden-existence');
+    expect(first('HTTP/1.1 404 Not Found\n\n{"error":"Not Found","detail":"Job not found"}')).toMatchObject({ cause: 'authz-hidden-existence', severity: 'warn' });
+  });
+
+  it('a redirect carrying organization words is not a refusal; a bare 403 keeps its two readings', () => {
+    expect(causesOf('HTTP/1.1 307 Temporary Redirect\nx-clerk-auth-reason: active-organization-mismatch\nx-clerk-auth-message: active organization mismatch\n\n')).not.toContain('authz-other-organization');
+    expect(causesOf('HTTP/1.1 403 Forbidden')).toEqual(['forbid-missing-header', 'cause-hidden']);
+  });
+
+  it('a token alone: the organization is described only when it carries one', async () => {
+    expect(explainInput(await member(), { nowSeconds: NOW }).authorization?.token?.line).toMatch(/role org:member/);
+    expect(explainInput(await token(), { nowSeconds: NOW }).authorization).toBeUndefined();
+  });
+});

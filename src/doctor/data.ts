@@ -1,5 +1,6 @@
 /**
- * Load the doctor's data (diagnostics/checks.yaml, causes.yaml, messages.yaml) once. The folder
+ * Load the doctor's data (diagnostics/checks.yaml, causes.yaml, messages.yaml, auth-rules.yaml,
+ * authz.yaml) once. The folder
  * sits at the package root, two levels above this file in both src/ and dist/.
  */
 import { readFileSync } from 'node:fs';
@@ -31,6 +32,16 @@ export interface Catalogue {
   statuses: Record<string, { meaning: string; causes: string[] }>;
 }
 
+export type RequirementKind = 'role' | 'permission' | 'feature' | 'plan' | 'no-active-organization' | 'other-organization' | 'reverification';
+export const REQUIREMENT_KINDS: readonly RequirementKind[] = ['role', 'permission', 'feature', 'plan', 'no-active-organization', 'other-organization', 'reverification'];
+
+/** diagnostics/authz.yaml: how a signed-in caller's refusal names what it requires. */
+export interface AuthzCatalogue {
+  requirements: Array<{ says: RequirementKind; pattern: RegExp; source: string; who: string }>;
+  /** 404 bodies meaning "no such route" rather than "no such object for you". */
+  routeMissing: Array<{ pattern: RegExp; source: string; who: string }>;
+}
+
 export interface Diagnostics {
   tree: Tree;
   causes: ReadonlyMap<string, Cause>;
@@ -38,6 +49,8 @@ export interface Diagnostics {
   catalogue: Catalogue;
   /** Why a fresh token was refused: auth.cause's ordered rules (auth-rules.yaml). */
   authRules: RuleSet;
+  /** What a 403/404 to a signed-in caller says it requires (authz.yaml). */
+  authz: AuthzCatalogue;
 }
 
 function readYaml(dir: string, name: string): unknown {
@@ -85,6 +98,26 @@ function buildCatalogue(doc: Record<string, unknown>, causeIds: ReadonlySet<stri
   return { messages, clerkReasons, joseCodes, statuses };
 }
 
+function buildAuthz(doc: Record<string, unknown>): AuthzCatalogue {
+  const where = (list: string, i: number) => `diagnostics/authz.yaml: ${list}[${i}]`;
+  const compile = (m: Record<string, unknown>, at: string, global: boolean) => {
+    if (typeof m.regex !== 'string') throw new Error(`${at} needs regex`);
+    const flags = (typeof m.flags === 'string' ? m.flags : '').replace(/g/g, '');
+    try {
+      return new RegExp(m.regex, global ? `${flags}g` : flags);
+    } catch (err) {
+      throw new Error(`${at}: ${(err as Error).message}`);
+    }
+  };
+  const requirements = ((doc.requirements ?? []) as Array<Record<string, unknown>>).map((m, i) => {
+    const says = m.says as RequirementKind;
+    if (!REQUIREMENT_KINDS.includes(says)) throw new Error(`${where('requirements', i)}: says must be one of ${REQUIREMENT_KINDS.join(', ')}`);
+    return { says, pattern: compile(m, where('requirements', i), true), source: String(m.regex), who: String(m.who ?? '') };
+  });
+  const routeMissing = ((doc.route_missing ?? []) as Array<Record<string, unknown>>).map((m, i) => ({ pattern: compile(m, where('route_missing', i), false), source: String(m.regex), who: String(m.who ?? '') }));
+  return { requirements, routeMissing };
+}
+
 let cached: Diagnostics | undefined;
 
 /** The diagnostics data; `dir` is for tests that load an edited copy. */
@@ -102,6 +135,7 @@ export function loadDiagnostics(dir: string = DIAGNOSTICS_DIR): Diagnostics {
       varDefaults: causesDoc.var_defaults ?? {},
       catalogue: buildCatalogue(readYaml(dir, 'messages.yaml') as Record<string, unknown>, ids),
       authRules: buildRules(readYaml(dir, 'auth-rules.yaml'), tree),
+      authz: buildAuthz((readYaml(dir, 'authz.yaml') ?? {}) as Record<string, unknown>),
     };
   } catch (cause) {
     if (cause instanceof HarnessError) throw cause;

@@ -118,6 +118,11 @@ export interface Facts {
     probe?: { status: number };
     noToken?: HttpExchange;
     fresh?: HttpExchange & { token: MintedToken };
+    /**
+     * target.fresh-token: the answer shows the fresh token passed authentication and was refused
+     * by authorization - a 403 naming what it requires, or a 404 of an object on a protected route.
+     */
+    freshSignedIn?: boolean;
     /** The exchange that answered 500 (without or with a token). */
     failed500?: HttpExchange;
   };

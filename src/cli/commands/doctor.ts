@@ -8,7 +8,7 @@ const HELP = `Usage: clerk-harness doctor [options]
        clerk-harness doctor explain <token | response body | status line | error message | ->
 
 Walks the troubleshooting tree (diagnostics/checks.yaml) for a Clerk-protected API that answers
-401 or 500, and names the most likely root cause with the fix. Each check prints one line:
+401, 403 or 500, and names the most likely root cause with the fix. Each check prints one line:
 ✓ passed, ! warning, ✗ failed, - skipped (with the reason: e.g. the target is unreachable).
 
 Two configurations are involved, on purpose:
@@ -29,7 +29,8 @@ Options:
                       settings (path, schema, success/failure matcher) from a run suite, so doctor
                       judges the API exactly as \`clerk-harness run --suite FILE\` does
   --only ID[,ID]      run only these checks or branches (env, keys, clerk, target, server, auth,
-                      audit); their prerequisites run silently
+                      authz, audit); their prerequisites run silently. authz: why a valid token
+                      is refused (403): the organization, role or permission it lacks
   --timeout MS        per-request timeout (default 5000)
   --verbose           also show details of passing checks and the checks the tree did not
                       reach (counted as "not reached", never as skipped)
@@ -49,7 +50,9 @@ notReached; --verbose prints them. Secrets and tokens are redacted in every fiel
 doctor explain needs no configuration: give it a token (it decodes it and names the claim at
 fault), a response body or \`curl -i\` output, a status line, an x-clerk-auth-reason, or a
 verifier's error message (PyJWT, python-jose, @clerk/backend, jose, FastAPI, fastapi-clerk-auth);
-"-" or no argument reads stdin. Exit 0 when explained, 1 when not recognised. --json for machines.
+"-" or no argument reads stdin. For a refusal (403) put the token on the first line and the
+\`curl -i\` output after it (or paste \`curl -v\` output): it says which role or permission the
+token lacks, read as @clerk/backend's auth.has() reads it. Exit 0 when explained, 1 when not recognised. --json for machines.
 
 Examples:
   clerk-harness doctor --target http://127.0.0.1:8000 --env-file backend/.env.local

@@ -28,8 +28,10 @@ export const envAudience: CheckModule = {
     const evidence = [`${where(env, set.key)} ${set.key}=${set.value}`];
     if (template) return { outcome: 'set-with-template', vars: { ...vars, template }, evidence };
     const fresh = facts.target?.fresh;
-    if (fresh && fresh.status >= 200 && fresh.status < 300 && fresh.token.claims.aud === undefined) {
-      evidence.push(`${fresh.method} ${fresh.url} with a fresh session token (no aud) answered ${fresh.status}`);
+    // A 403 naming a role, or an object's 404, came after the verifier accepted the token too.
+    const signedIn = fresh && ((fresh.status >= 200 && fresh.status < 300) || facts.target?.freshSignedIn === true);
+    if (fresh && signedIn && fresh.token.claims.aud === undefined) {
+      evidence.push(`${fresh.method} ${fresh.url} with a fresh session token (no aud) answered ${fresh.status}${fresh.status >= 300 ? ' (signed in, then refused by authorization)' : ''}`);
       return { outcome: 'set-not-enforced', vars, evidence };
     }
     evidence.push('session tokens (what Clerk frontends send by default) have no aud: a verifier given an audience rejects every one');

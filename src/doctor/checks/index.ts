@@ -2,6 +2,7 @@
 import type { CheckModule } from '../types.js';
 import { auditDir, auditEntries, auditToday } from './audit.js';
 import { authCause } from './auth-cause.js';
+import { authzRefusal } from './authz.js';
 import { clerkApi, clerkConfig } from './clerk-config.js';
 import { clerkMint, clerkTemplate, clerkTestUser } from './clerk-instance.js';
 import { clerkClock, targetClock } from './clocks.js';
@@ -24,6 +25,7 @@ const ALL: CheckModule[] = [
   targetReachable, targetClock, targetNoToken, targetFreshToken,
   serverEnvLoaded, serverRestart,
   authCause,
+  authzRefusal,
   auditDir, auditToday, auditEntries,
 ];
 

@@ -4,6 +4,8 @@
  */
 import { redact, redactDeep, redactSecretKey } from '../../redact.js';
 import { fill, loadDiagnostics, type Diagnostics } from '../data.js';
+import { authOfClaims } from '../lib/clerk-authz.js';
+import { describeClaims, isAuthorizationRefusal, readRefusal, readRequirement, type Requirement } from './authz.js';
 import { matchMessages } from './match.js';
 import { parseInput } from './parse-input.js';
 import { analyzeToken, type Severity, type TokenAnalysis } from './token.js';
@@ -29,6 +31,15 @@ export interface Explanation {
   /** Other facts worth knowing (token claims that are fine, the status meaning). */
   notes: string[];
   token?: { header: Record<string, unknown>; claims: Record<string, unknown> };
+  /**
+   * Present when the input is a refusal of a signed-in caller (403, a hidden 404, an answer naming
+   * a role or permission) or the token carries an organization: what the token holds, read as
+   * @clerk/backend reads it, and what the answer requires.
+   */
+  authorization?: {
+    token?: { version: 1 | 2; line: string; orgId?: string; orgRole?: string; orgSlug?: string; orgPermissions?: unknown; features?: unknown; plans?: unknown };
+    requirement?: Requirement;
+  };
   recognised: boolean;
 }
 
@@ -63,9 +74,12 @@ function addCause(list: ExplainedCause[], next: ExplainedCause): void {
   }
 }
 
-function tokenCauses(d: Diagnostics, analysis: TokenAnalysis, causes: ExplainedCause[], notes: string[]): void {
+function tokenCauses(d: Diagnostics, analysis: TokenAnalysis, causes: ExplainedCause[], notes: string[], answeredAfterSignIn?: number): void {
   for (const f of analysis.findings) {
     if (f.severity === 'info' || !f.cause) notes.push(`${f.claim}: ${f.message}`);
+    // The server refused it for authorization, so its times passed when it was sent: a token
+    // pasted minutes later has expired since, which is not why it was refused.
+    else if (answeredAfterSignIn !== undefined && TIME_CAUSES.has(f.cause)) notes.push(`${f.claim}: ${f.message} - now, by this machine's clock; the server's ${answeredAfterSignIn} came after it signed the token in`);
     else addCause(causes, cause(d, f.cause, f.severity, [`${f.claim}: ${f.message}`]));
   }
 }
@@ -135,10 +149,26 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
   }
 
   let analysis: TokenAnalysis | undefined;
-  if (parsed.token) {
-    analysis = analyzeToken(parsed.token, now);
-    tokenCauses(d, analysis, causes, notes);
+  if (parsed.token) analysis = analyzeToken(parsed.token, now);
+  const claims = analysis?.decoded ? analysis.claims : undefined;
+
+  // A refusal of a signed-in caller: a 403 no verifier message explains (FastAPI's "Not
+  // authenticated" is authentication), an object's 404, or any answer naming a requirement.
+  const requirement = readRequirement(d.authz, parsed.messages);
+  const authnSaid = matches.some((m) => m.cause !== 'rejected-unknown') || reason !== undefined;
+  const refusal = isAuthorizationRefusal(d.authz, { status: parsed.status, messages: parsed.messages, body: parsed.body, authnSaid, hasToken: parsed.token !== undefined }, requirement);
+  const reading = refusal ? readRefusal(d.authz, { status: parsed.status, messages: parsed.messages, body: parsed.body, claims }) : undefined;
+  for (const f of reading?.findings ?? []) addCause(causes, cause(d, f.cause, f.severity, [f.line, ...f.evidence], [], f.vars));
+  if (reading?.findings[0]?.outcome === 'unnamed') notes.push('fastapi-clerk-auth answers 403 "Invalid Authentication Credentials" for every bad token; a 403 with another body comes from a check after sign-in');
+  if (analysis) tokenCauses(d, analysis, causes, notes, reading?.findings.length ? parsed.status ?? 403 : undefined);
+  let authorization: Explanation['authorization'];
+  if (claims) {
+    const auth = reading?.auth ?? authOfClaims(claims);
+    if (reading || auth.orgId) {
+      authorization = { token: { version: auth.version, line: describeClaims(claims, auth), orgId: auth.orgId, orgRole: auth.orgRole, orgSlug: auth.orgSlug, orgPermissions: auth.orgPermissions, features: auth.features || undefined, plans: auth.plans || undefined } };
+    }
   }
+  if (reading) authorization = { ...authorization, requirement: reading.requirement };
 
   let kind: InputKind;
   let summary: string;
@@ -146,7 +176,7 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
     kind = 'token';
     const failing = causes.filter((c) => c.severity === 'fail');
     summary = !analysis?.decoded ? 'a token that does not decode' : failing.length ? `a token a correct verifier rejects (${failing.length} problem${failing.length > 1 ? 's' : ''})` : 'a well-formed token, valid right now by its claims (signature not checked)';
-  } else if (parsed.status !== undefined && !parsed.body && Object.keys(parsed.headers).length === 0) {
+  } else if (parsed.status !== undefined && !parsed.body && Object.keys(parsed.headers).length === 0 && !parsed.token) {
     kind = 'status';
     const s = d.catalogue.statuses[String(parsed.status)];
     summary = `HTTP ${parsed.status}${s ? `: ${s.meaning}` : ''}`;
@@ -157,6 +187,8 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
   } else if (parsed.status !== undefined || Object.keys(parsed.headers).length > 0) {
     kind = 'response';
     summary = `an HTTP ${parsed.status ?? ''} response`.replace('  ', ' ');
+    const lead = reading?.findings[0];
+    if (lead) summary += lead.outcome === 'hidden-existence' ? ': an object hidden from (or unknown to) a signed-in caller' : `: a signed-in caller refused by authorization - ${lead.line}`;
     if (causes.length === 0 && parsed.status !== undefined) {
       const s = d.catalogue.statuses[String(parsed.status)];
       if (s) {
@@ -167,7 +199,13 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
   } else {
     kind = 'message';
     const bareReason = matches.length > 0 && matches[0].via === 'reason' && matches.every((m) => m.via === 'reason');
-    summary = bareReason ? 'an x-clerk-auth-reason value (@clerk/backend, @clerk/express)' : matches.length ? `a message from ${[...new Set(matches.flatMap((m) => m.verifiers))].join(', ')}` : 'a message doctor does not recognise';
+    summary = bareReason
+      ? 'an x-clerk-auth-reason value (@clerk/backend, @clerk/express)'
+      : matches.length
+        ? `a message from ${[...new Set(matches.flatMap((m) => m.verifiers))].join(', ')}`
+        : reading?.findings.length
+          ? `an authorization refusal - ${reading.findings[0].line}`
+          : 'a message doctor does not recognise';
     if (alternatives) summary += ` - either of ${conditional.length} readings, depending on the HTTP status`;
   }
   // Failures first, then the warnings; within a level keep discovery order (reason header first).
@@ -180,6 +218,7 @@ export function explainInput(input: string, options: ExplainOptions = {}): Expla
     causes: redacted,
     notes: notes.map(redact),
     token: analysis?.decoded ? { header: redactDeep(analysis.header), claims: redactDeep(analysis.claims) } : undefined,
+    ...(authorization ? { authorization: redactDeep(authorization) as Explanation['authorization'] } : {}),
     recognised: causes.length > 0 || (kind === 'token' && analysis?.decoded === true),
   };
 }

@@ -84,8 +84,33 @@ function unquote(s: string): string {
   return (t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'")) ? t.slice(1, -1).trim() : t;
 }
 
+const LEADING_TOKEN = /^\s*(?:authorization:\s*)?(?:bearer\s+)?(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\s*$/i;
+
+/**
+ * `curl -v` output: request lines start with "> ", response lines with "< ", curl's own with "* ".
+ * Returns the response as `curl -i` prints it, the request's bearer token first (its own line), so
+ * the rest of parseInput reads one shape; other input comes back unchanged.
+ */
+export function fromCurlVerbose(text: string): string {
+  const lines = text.split('\n');
+  if (!lines.some((l) => /^< HTTP\/[0-9.]+ [1-5]\d\d/.test(l))) return text;
+  let token: string | undefined;
+  const response: string[] = [];
+  const body: string[] = [];
+  for (const l of lines) {
+    if (l.startsWith('> ')) {
+      const t = /^> authorization:\s*bearer\s+(\S+)/i.exec(l);
+      if (t) token = t[1];
+    } else if (l.startsWith('< ')) response.push(l.slice(2));
+    else if (l === '<' || l === '>' || l.startsWith('* ') || /^[{}] \[\d+ bytes data\]$/.test(l)) continue;
+    else body.push(l);
+  }
+  const head = response.filter((l) => l.trim() !== '');
+  return [...(token ? [token] : []), ...head, '', ...body].join('\n');
+}
+
 export function parseInput(raw: string): ParsedInput {
-  const text = unquote(raw.replace(/\r\n?/g, '\n'));
+  let text = fromCurlVerbose(unquote(raw.replace(/\r\n?/g, '\n')));
   const out: ParsedInput = { headers: {}, messages: [], joseCodes: [] };
   const bare = text.replace(/^(authorization:\s*)?(bearer\s+)?/i, '').trim();
   const key = KEY.exec(bare);
@@ -97,6 +122,17 @@ export function parseInput(raw: string): ParsedInput {
     // A token on its own, well-formed or not (a truncated one is still worth decoding).
     out.token = bare;
     return out;
+  }
+
+  // The token the request carried, on its own line before the answer ("<token>\n\nHTTP/1.1 403 ...").
+  let leading: string | undefined;
+  const head = text.split('\n');
+  const lead = LEADING_TOKEN.exec(head[0] ?? '');
+  if (lead && head.slice(1).some((l) => l.trim() !== '')) {
+    leading = lead[1];
+    let k = 1;
+    while (k < head.length && head[k].trim() === '') k++;
+    text = head.slice(k).join('\n');
   }
 
   const lines = text.split('\n');
@@ -121,7 +157,7 @@ export function parseInput(raw: string): ParsedInput {
   out.messages = responseMessages(body, out.headers);
   out.joseCodes = [...new Set(text.match(/\bERR_[A-Z_]{4,}\b/g) ?? [])];
 
-  const jwt = JWT_ANYWHERE.exec(text);
+  const jwt = leading ? [leading, leading] : JWT_ANYWHERE.exec(text);
   if (jwt) out.token = jwt[1];
   else if (!out.status && key) out.key = { kind: key[2] === 'sk' ? 'secret' : 'publishable', value: key[1] };
   const auth = out.headers.authorization;

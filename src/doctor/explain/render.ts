@@ -21,9 +21,12 @@ function tokenLines(e: Explanation, p: Paint): string[] {
   const names = Object.keys(e.token.claims).filter((k) => !SHOWN_CLAIMS.includes(k));
   const other = names.slice(0, 20).map((k) => cut(k, 40));
   if (names.length > 20) other.push(`${names.length - 20} more`);
+  const org = e.authorization?.token?.line;
   return [
     `  ${p.dim('header:')} ${header.join(' ')}`,
     `  ${p.dim('claims:')} ${claims.join(' ')}${other.length ? p.dim(` (+ ${other.join(', ')})`) : ''}`,
+    // The organization as @clerk/backend's auth object reads it (orgId, orgRole, orgPermissions).
+    ...(org ? [`  ${p.dim('organization:')} ${cut(org.replace(/^token \([^)]*\): /, ''), 400)}`] : []),
     '',
   ];
 }

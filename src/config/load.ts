@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { HarnessError } from '../errors.js';
 import { readEnv, type EnvMap } from './env-files.js';
 import { valueProblem } from './placeholders.js';
+import { echoValue, isHttpUrl, URL_RULES } from './url.js';
 import { VARIABLES, type VariableSpec } from './variables.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -22,6 +23,7 @@ export interface HarnessConfig {
 }
 
 export const DEFAULT_API_URL = 'https://api.clerk.com';
+export { echoValue } from './url.js';
 export const DEFAULT_TEST_EMAIL = 'clerk-harness+clerk_test@example.com';
 
 const ajv = addFormats(new Ajv({ allErrors: true }));
@@ -31,24 +33,6 @@ function describe(spec: VariableSpec, env: EnvMap): string {
   const v = env[spec.name];
   if (!v || v.source === 'environment') return spec.name;
   return `${spec.name} (in ${v.source}${v.emptyInEnvironment ? `; the empty ${spec.name} in the environment is ignored` : ''})`;
-}
-
-/** Longest part of a bad value echoed in a message; the rest is cut and its length said. */
-const MAX_ECHO = 60;
-
-/** A non-secret value for a message: on one line, cut with its length when long. */
-export function echoValue(value: string): string {
-  const oneLine = value.replace(/\r?\n/g, '\\n');
-  return oneLine.length > MAX_ECHO ? `"${oneLine.slice(0, MAX_ECHO - 3)}..." (${value.length} characters)` : `"${oneLine}"`;
-}
-
-function opensAsUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-  } catch {
-    return false;
-  }
 }
 
 /** Check one present variable; throws a one-line HarnessError naming it. */
@@ -63,8 +47,8 @@ function checkVariable(spec: VariableSpec, env: EnvMap): void {
   const validate = validators.get(spec.name)!;
   const value: string = entry.value;
   // ajv's "uri" format is a pattern: it lets through ports over 65535; Node's URL parser decides.
-  if (spec.schema.format === 'uri' && validate(value) === true && !opensAsUrl(value)) {
-    throw new HarnessError('CONFIG_INVALID', `${where} is not a URL Node can open (got ${echoValue(value)}; a port is 1-65535, an IPv6 host is written [::1])`, { hint: spec.fix });
+  if (spec.schema.format === 'uri' && validate(value) === true && !isHttpUrl(value)) {
+    throw new HarnessError('CONFIG_INVALID', `${where} is not a URL Node can open (got ${echoValue(value)}; ${URL_RULES})`, { hint: spec.fix });
   }
   if (validate(value) !== true) {
     const shown = spec.secret ? '' : ` (got ${echoValue(value)})`;

@@ -95,10 +95,10 @@ const SYSTEM_DIRS = ['/proc', '/sys', '/dev'];
  * Check --reports before anything runs: it must be (or be creatable as) a directory we can write
  * to, and not a kernel file system. One clear USAGE error instead of a run whose reports vanish.
  */
-export function assertReportsDirUsable(dir: string, shown: string = dir): void {
+export function assertReportsDirUsable(dir: string, shown: string = dir, command = 'run'): void {
   const abs = path.resolve(dir);
   const fail = (why: string): never => {
-    throw new HarnessError('USAGE', `run: --reports ${shown}: ${why}`, { hint: 'pass --reports with a directory you can write to (default: reports)' });
+    throw new HarnessError('USAGE', `${command}: --reports ${shown}: ${why}`, { hint: 'pass --reports with a directory you can write to (default: reports)' });
   };
   if (SYSTEM_DIRS.some((d) => abs === d || abs.startsWith(`${d}/`))) fail(`${abs} is under ${abs.split('/').slice(0, 2).join('/')}, a kernel file system, not a place for reports`);
   // The nearest part of the path that exists decides: a file there, or a directory we cannot write.

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { LineCounter, parseDocument, isNode, visit, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, visit, type Document } from 'yaml';
 import { checkUserFile, readUserFileSync, userFileExists, UserFileError } from '../config/user-file.js';
+import { echoValue, isHttpUrl, URL_RULES } from '../config/url.js';
 import type { ErrorObject } from 'ajv';
 import { HarnessError } from '../errors.js';
 import { packagePath } from '../paths.js';
@@ -37,8 +38,17 @@ function fieldName(pointer: string, extra?: string): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(top level)';
 }
 
-function describeError(e: ErrorObject): { pointer: string; field: string; message: string } {
+/** What a user should read for one schema error; `key` names the offending property name, if any. */
+function describeError(e: ErrorObject): { pointer: string; field: string; message: string; key?: string } {
   const p = e.params as Record<string, unknown>;
+  // A property name the schema refuses (ajv marks errors under propertyNames with the name).
+  const badName = (e as ErrorObject & { propertyName?: string }).propertyName ?? (e.keyword === 'propertyNames' ? String(p.propertyName) : undefined);
+  if (badName !== undefined) {
+    const message = /headers$/.test(e.instancePath)
+      ? `name ${JSON.stringify(badName)} is not a valid header name (letters, digits and !#$%&'*+.^_\`|~- only; no spaces, CR or LF)`
+      : `name ${JSON.stringify(badName)} is not allowed here${e.keyword === 'pattern' ? ` (it must match ${String(p.pattern)})` : ''}`;
+    return { pointer: e.instancePath, field: fieldName(e.instancePath), message, key: badName };
+  }
   if (e.keyword === 'additionalProperties') {
     const prop = String(p.additionalProperty);
     return { pointer: e.instancePath, field: fieldName(e.instancePath, prop), message: 'is not a known field (check the spelling against suites/suite.schema.json)' };
@@ -75,18 +85,25 @@ interface RawEndpoint {
   access?: Parameters<typeof loadEndpointAuthz>[0]['access']; resource?: Parameters<typeof loadEndpointAuthz>[0]['resource'];
 }
 
+/** A path for a message: relative to cwd when it lies below it, else absolute (no ../../../work/...). */
+function shownPath(abs: string, cwd: string): string {
+  const rel = path.relative(cwd, abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}
+
 /** Load, validate and normalise a suite file (YAML or JSON). Errors name file, line and field. */
 export function loadSuite(file: string, options: { cwd?: string } = {}): Suite {
   const cwd = options.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
+  // Named as the user would write it: relative to where they are, unless it lies elsewhere.
+  const rel = shownPath(abs, cwd);
   if (!userFileExists(abs)) {
-    throw new HarnessError('FIXTURE_MISSING', `suite file ${file} does not exist`, { hint: 'pass --suite with a path to a .yaml or .json suite (see suites/reference.yaml)' });
+    throw new HarnessError('FIXTURE_MISSING', `suite file ${rel} does not exist`, { hint: 'pass --suite with a path to a .yaml or .json suite (see suites/reference.yaml)' });
   }
   // Regular files only, bounded: a directory, FIFO or /dev/zero is refused before any byte is read.
-  const text = readUserFileSync(abs, { what: `suite file ${file}`, code: 'SUITE_INVALID', maxBytes: MAX_SUITE_BYTES });
+  const text = readUserFileSync(abs, { what: `suite file ${rel}`, code: 'SUITE_INVALID', maxBytes: MAX_SUITE_BYTES });
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const rel = path.relative(cwd, abs) || abs;
   if (doc.errors.length) {
     const err = doc.errors[0];
     const line = lineCounter.linePos(err.pos[0]).line;
@@ -100,10 +117,12 @@ export function loadSuite(file: string, options: { cwd?: string } = {}): Suite {
   if (errors.length) {
     const e = describeError(bestError(errors));
     const keys = e.pointer.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-    const node = keys.length ? doc.getIn(keys, true) : doc.contents;
+    let node = keys.length ? doc.getIn(keys, true) : doc.contents;
+    // A refused property name: point at that key, not at the start of its mapping.
+    if (e.key !== undefined && isMap(node)) node = node.items.find((pair) => isScalar(pair.key) && pair.key.value === e.key)?.key ?? node;
     const offset = isNode(node) && node.range ? node.range[0] : 0;
     const line = lineCounter.linePos(offset).line;
-    throw new HarnessError('SUITE_INVALID', `${rel}:${line}: ${e.field} ${e.message}`, { hint: `the suite format is described by ${path.relative(cwd, SUITE_SCHEMA_FILE)}` });
+    throw new HarnessError('SUITE_INVALID', `${rel}:${line}: ${e.field} ${e.message}`, { hint: `the suite format is described by ${shownPath(SUITE_SCHEMA_FILE, cwd)}` });
   }
   const lineOf = (keys: Array<string | number>) => {
     const node = doc.getIn(keys, true);
@@ -163,19 +182,11 @@ function suiteData(doc: Document, rel: string, lineCounter: LineCounter): Record
 /** What the suite schema cannot say: base_url is a URL node can open, target.headers are safe to send. */
 function checkTarget(raw: Record<string, any>, rel: string, lineOf: (keys: Array<string | number>) => number): void {
   const base = raw.target?.base_url;
-  if (typeof base === 'string' && base !== '${TARGET_URL}') {
-    let ok = false;
-    try {
-      const u = new URL(base);
-      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-    } catch {
-      // not a URL (a port over 65535, an unclosed [ipv6 bracket, a space...)
-    }
-    if (!ok) {
-      throw new HarnessError('SUITE_INVALID', `${rel}:${lineOf(['target', 'base_url'])}: target.base_url "${base}" is not a valid http(s) URL (a port must be 1-65535, an IPv6 host is written [::1])`, {
-        hint: 'e.g. base_url: http://127.0.0.1:8000, or leave it out to use TARGET_URL / --target',
-      });
-    }
+  // Not a URL Node can open: a port over 65535, an unclosed [ipv6 bracket, a space...
+  if (typeof base === 'string' && base !== '${TARGET_URL}' && !isHttpUrl(base)) {
+    throw new HarnessError('SUITE_INVALID', `${rel}:${lineOf(['target', 'base_url'])}: target.base_url ${echoValue(base)} is not a valid http(s) URL (${URL_RULES})`, {
+      hint: 'e.g. base_url: http://127.0.0.1:8000, or leave it out to use TARGET_URL / --target',
+    });
   }
   const headers = raw.target?.headers;
   if (headers && typeof headers === 'object') {

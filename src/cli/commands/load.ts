@@ -7,7 +7,7 @@ import path from 'node:path';
 import { HarnessError } from '../../errors.js';
 import { EXIT, type ExitCode } from '../../exit-codes.js';
 import { SUPPLY_FLAGS, SUPPLY_FLAGS_HELP } from '../../load/supply-flags.js';
-import { parseCommandArgs, type Command } from '../command.js';
+import { parseCommandArgs, urlFlag, type Command } from '../command.js';
 import { paint, useColor } from '../output.js';
 
 const help = `Usage: clerk-harness load --endpoint NAME [--suite FILE] [--rate N | --connections N] [options]
@@ -88,9 +88,7 @@ const command: Command = {
   async run(ctx): Promise<ExitCode> {
     const { values } = parseCommandArgs('load', ctx.argv, OPTIONS);
     const [{ parseDuration, parseFraction }, { supplySettingsFrom, clerkOf }] = await Promise.all([import('../../load/units.js'), import('../../load/supply-flags.js')]);
-    if (values.target !== undefined && !/^https?:\/\/[^/]/.test(values.target)) {
-      throw new HarnessError('USAGE', `load: --target must be an http(s) URL such as http://127.0.0.1:8000, got "${values.target}"`);
-    }
+    urlFlag('load', 'target', values.target);
     const durationMs = values.duration === undefined ? 30_000 : parseDuration('duration', values.duration);
     const rate = positive('rate', values.rate);
     const connections = positive('connections', values.connections, 10_000);
@@ -110,8 +108,10 @@ const command: Command = {
       import('../../suite/embedded.js'),
       import('../../load/endpoint.js'),
     ]);
+    // Before anything starts: a --reports that cannot hold the reports is said now, not after the load.
+    if (values.reports) (await import('../../report/write.js')).assertReportsDirUsable(path.resolve(ctx.cwd, values.reports), values.reports, 'load');
     const suite = loadSuite(values.suite ? path.resolve(ctx.cwd, values.suite) : DEFAULT_SUITE_FILE, { cwd: ctx.cwd });
-    const endpoint = pickEndpoint(suite, values.endpoint);
+    const endpoint = pickEndpoint(suite, values.endpoint, { firstByDefault: values.suite === undefined });
     let config = loadConfig({ cwd: ctx.cwd, environment: ctx.env });
     const targetUrl = values.target ?? config.targetUrl ?? suite.baseUrl;
     if (targetUrl === undefined && values.suite !== undefined && !values.embedded) {

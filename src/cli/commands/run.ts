@@ -20,7 +20,7 @@ import { assertSuiteRunnable } from '../../suite/preflight-suite.js';
 import { runPlanWithVitest, startPlan } from '../../suite/vitest-run.js';
 import { observeCollectors, type ResultCollector } from '../../report/collector.js';
 import type { Command } from '../command.js';
-import { parseCommandArgs } from '../command.js';
+import { parseCommandArgs, urlFlag } from '../command.js';
 import { colorEnvironment, useColor } from '../output.js';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
@@ -107,9 +107,7 @@ const command: Command = {
     if (failOnFlag !== undefined && !SEVERITIES.includes(failOnFlag as (typeof SEVERITIES)[number])) {
       throw new HarnessError('USAGE', `run: --fail-on must be one of ${SEVERITIES.join(', ')}, got "${failOnFlag}"`);
     }
-    if (values.target !== undefined && !/^https?:\/\/[^/]/.test(values.target)) {
-      throw new HarnessError('USAGE', `run: --target must be an http(s) URL such as http://127.0.0.1:8000, got "${values.target}"`);
-    }
+    urlFlag('run', 'target', values.target);
     if (values.reporter !== undefined && !REPORTERS.includes(values.reporter)) {
       throw new HarnessError('USAGE', `run: --reporter must be one of ${REPORTERS.join(', ')}, got "${values.reporter}"`);
     }

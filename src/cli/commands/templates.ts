@@ -1,6 +1,7 @@
 /** `clerk-harness templates`: list the JWT templates of the Clerk instance (or emulator). */
 import { HarnessError } from '../../errors.js';
 import { EXIT } from '../../exit-codes.js';
+import { redactDeep } from '../../redact.js';
 import { parseCommandArgs, type Command } from '../command.js';
 
 const help = `Usage: clerk-harness templates [--json]
@@ -24,7 +25,9 @@ const command: Command = {
     const [{ createTokenSource }, { loadClerkSettings }] = await Promise.all([import('../../tokens/clerk-source.js'), import('../../tokens/local-emulator.js')]);
     const { config } = loadClerkSettings({ cwd: ctx.cwd, environment: ctx.env });
     const source = await createTokenSource({ apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey!, testUserEmail: config.testUserEmail });
-    const templates = await source.listTemplates();
+    // A template's claims are static JSON someone typed into the Dashboard: a secret key or a
+    // private key pasted there is shown redacted, like everywhere else.
+    const templates = redactDeep(await source.listTemplates());
     if (values.json) {
       ctx.stdout.write(JSON.stringify(templates, null, 2) + '\n');
       return EXIT.OK;

@@ -98,7 +98,7 @@ describe('createAuditProbe against a real audit file', () => {
   afterAll(() => tmp.cleanup());
 
   /** A fake exchange: a "server" that answers and appends what a backend of the given kind writes. */
-  function exchange(planned: 'accepted' | 'rejected', opts: { sub?: string; iat?: number; writes?: Array<Record<string, unknown>> }, sends: { n: number }) {
+  function exchange(planned: 'accepted' | 'rejected' | 'unaudited', opts: { sub?: string; iat?: number; writes?: Array<Record<string, unknown>> }, sends: { n: number }) {
     return {
       planned,
       async send() {
@@ -108,7 +108,7 @@ describe('createAuditProbe against a real audit file', () => {
         const requestEnd = Date.now();
         const expectation: AuditExpectation = planned === 'accepted'
           ? { kind: 'accepted', sub: opts.sub!, iat: opts.iat!, email: null, requestStart, requestEnd }
-          : { kind: 'rejected' };
+          : planned === 'rejected' ? { kind: 'rejected' } : { kind: 'none' };
         return { response: planned, expectation };
       },
     };
@@ -155,5 +155,20 @@ describe('createAuditProbe against a real audit file', () => {
     expect(outcomes[1]!.issues).toEqual([]);
     expect(outcomes[2]!.issues!.map((i) => i.message).join()).toMatch(/no audit entry written/);
     expect(sends.n).toBe(6);
+  });
+
+  it('requests to an endpoint whose lines nobody checks run in their own window: their success lines are blamed on no refused request', async () => {
+    const windows: string[] = [];
+    const probe = await createAuditProbe(audit, { onWindow: (kind, size) => windows.push(`${kind} x${size}`) });
+    const sends = { n: 0 };
+    const outcomes = await Promise.all([
+      probe.exchange(exchange('rejected', {}, sends)),
+      // e.g. a GET the suite does not audit, whose backend logs a read anyway
+      probe.exchange(exchange('unaudited', { writes: [successEntry({ user_id: 'user_reader', token_iat: 7 })] }, sends)),
+      probe.exchange(exchange('rejected', {}, sends)),
+    ]);
+    expect(outcomes.map((o) => o.issues)).toEqual([[], undefined, []]);
+    expect(sends.n).toBe(3);
+    expect(windows.sort()).toEqual(['rejected x2', 'unaudited x1']);
   });
 });

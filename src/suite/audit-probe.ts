@@ -25,8 +25,12 @@ export type AuditExpectation =
   | { kind: 'none'; identity?: TokenIdentity };
 
 export interface AuditedExchange<R> {
-  /** What the plan expects: accepted and rejected exchanges are batched separately. */
-  planned: 'accepted' | 'rejected';
+  /**
+   * What the plan expects: accepted and rejected exchanges are batched separately. `unaudited`:
+   * a request to an endpoint whose lines are not checked, sent in a window of its own so that
+   * whatever it writes lands in no checked request's window.
+   */
+  planned: 'accepted' | 'rejected' | 'unaudited';
   /**
    * Send the request and say what its answer means for the log. May be called a second time,
    * alone, when the batch it ran in cannot be attributed line by line.

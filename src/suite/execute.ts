@@ -94,7 +94,9 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
     }
   };
 
-  const audited = input.audit && endpoint.audited ? await input.audit.exchange({ planned: planned.expect, send: exchange }) : { ...(await exchange()), issues: undefined };
+  // With an audit log, every request goes through the probe: an endpoint whose lines are not
+  // checked still writes some, and they must not land in a checked request's window.
+  const audited = input.audit ? await input.audit.exchange({ planned: endpoint.audited ? planned.expect : 'unaudited', send: exchange }) : { ...(await exchange()), issues: undefined };
   const sent = audited.response;
   if ('timeout' in sent) {
     return findingFor({ ...skipped(input, ''), sent: auth.describe }, STATUS_POLICY.timeout, `no answer within ${input.timeoutMs} ms: the target hangs on this input`,

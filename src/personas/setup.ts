@@ -49,18 +49,33 @@ export async function setUpPersonas(input: PersonaSetupInput): Promise<ResolvedP
       throw err instanceof ClerkCallError && err.status !== 404 ? clerkCallToHarnessError(err, ctx(action)) : err;
     }
   };
+  /**
+   * Create what a lookup did not find; when the instance says it exists after all (another run set
+   * up the same persona at the same moment: 422 identifier taken, 400 already a member), look again.
+   */
+  const create: Create = async (action, fn, findAgain) => {
+    try {
+      return await callClerk(ctx(action), fn);
+    } catch (err) {
+      if (err instanceof ClerkCallError && (err.status === 422 || err.status === 400)) {
+        const found = await findAgain();
+        if (found !== undefined) return found;
+      }
+      throw err instanceof ClerkCallError ? clerkCallToHarnessError(err, ctx(action)) : err;
+    }
+  };
   const users = new Map<string, string>();
-  for (const p of input.personas) users.set(p.name, await ensureUser(clerk, call, p));
-  await ensureRoles(clerk, call, input.personas);
+  for (const p of input.personas) users.set(p.name, await ensureUser(clerk, call, create, p));
+  await ensureRoles(clerk, call, create, input.personas);
   const orgs = new Map<string, string>();
   const out: ResolvedPersona[] = [];
   for (const p of input.personas) {
     const userId = users.get(p.name)!;
     let organizationId: string | undefined;
     if (p.organization) {
-      organizationId = orgs.get(p.organization) ?? (await ensureOrganization(clerk, call, raw, p.organization, userId));
+      organizationId = orgs.get(p.organization) ?? (await ensureOrganization(clerk, create, raw, p.organization, userId));
       orgs.set(p.organization, organizationId);
-      await ensureMembership(clerk, call, organizationId, userId, p.role ?? 'org:member', p.name);
+      await ensureMembership(clerk, call, create, organizationId, userId, p.role ?? 'org:member', p.name);
     }
     out.push({ name: p.name, email: p.email, userId, organizationId, organizationSlug: p.organization, role: p.role, permissions: [...p.permissions] });
   }
@@ -68,12 +83,16 @@ export async function setUpPersonas(input: PersonaSetupInput): Promise<ResolvedP
 }
 
 type Call = <T>(action: string, fn: () => Promise<T>) => Promise<T>;
+type Create = <T>(action: string, fn: () => Promise<T>, findAgain: () => Promise<T | undefined>) => Promise<T>;
 
-async function ensureUser(clerk: Clerk, call: Call, p: SuitePersona): Promise<string> {
-  const found = (await call(`look up persona ${p.name} (${p.email})`, () => clerk.users.getUserList({ emailAddress: [p.email], limit: 1 }))).data[0];
+async function ensureUser(clerk: Clerk, call: Call, create: Create, p: SuitePersona): Promise<string> {
+  const lookUp = async () => (await call(`look up persona ${p.name} (${p.email})`, () => clerk.users.getUserList({ emailAddress: [p.email], limit: 1 }))).data[0];
+  const found = await lookUp();
   if (!found) {
-    const created = await call(`create persona ${p.name} (${p.email})`, () =>
-      clerk.users.createUser({ emailAddress: [p.email], skipPasswordRequirement: true, skipPasswordChecks: true, ...(p.publicMetadata ? { publicMetadata: p.publicMetadata } : {}) }),
+    const created = await create(
+      `create persona ${p.name} (${p.email})`,
+      () => clerk.users.createUser({ emailAddress: [p.email], skipPasswordRequirement: true, skipPasswordChecks: true, ...(p.publicMetadata ? { publicMetadata: p.publicMetadata } : {}) }),
+      lookUp,
     );
     return created.id;
   }
@@ -86,7 +105,7 @@ async function ensureUser(clerk: Clerk, call: Call, p: SuitePersona): Promise<st
 const SYSTEM_ROLES = new Set(['org:admin', 'org:member']);
 
 /** Every permission a persona lists exists and its role grants it; custom roles exist. */
-async function ensureRoles(clerk: Clerk, call: Call, personas: SuitePersona[]): Promise<void> {
+async function ensureRoles(clerk: Clerk, call: Call, create: Create, personas: SuitePersona[]): Promise<void> {
   const wanted = new Map<string, Set<string>>();
   for (const p of personas) {
     if (!p.role) continue;
@@ -100,14 +119,22 @@ async function ensureRoles(clerk: Clerk, call: Call, personas: SuitePersona[]): 
   for (const perm of allPermissions) permissionIds.set(perm.key, perm.id);
   for (const key of new Set([...wanted.values()].flatMap((s) => [...s]))) {
     if (permissionIds.has(key)) continue;
-    const created = await call(`create permission ${key}`, () => clerk.organizationPermissions.createOrganizationPermission({ name: key, key, description: 'created by clerk-harness for a suite persona' }));
+    const created = await create(
+      `create permission ${key}`,
+      () => clerk.organizationPermissions.createOrganizationPermission({ name: key, key, description: 'created by clerk-harness for a suite persona' }),
+      async () => (await call('list organization permissions', () => clerk.organizationPermissions.getOrganizationPermissionList({ limit: 500 }))).data.find((x) => x.key === key),
+    );
     permissionIds.set(key, created.id);
   }
   const roles = (await call('list organization roles', () => clerk.organizationRoles.getOrganizationRoleList({ limit: 500 }))).data;
   for (const [key, perms] of wanted) {
     const role = roles.find((r) => r.key === key);
     if (!role) {
-      await call(`create role ${key}`, () => clerk.organizationRoles.createOrganizationRole({ name: key.replace(/^org:/, ''), key, description: 'created by clerk-harness for a suite persona', permissions: [...perms].map((k) => permissionIds.get(k)!) }));
+      await create(
+        `create role ${key}`,
+        () => clerk.organizationRoles.createOrganizationRole({ name: key.replace(/^org:/, ''), key, description: 'created by clerk-harness for a suite persona', permissions: [...perms].map((k) => permissionIds.get(k)!) }),
+        async () => (await call('list organization roles', () => clerk.organizationRoles.getOrganizationRoleList({ limit: 500 }))).data.find((r) => r.key === key),
+      );
       continue;
     }
     const has = new Set((role.permissions ?? []).map((x) => x.key));
@@ -118,21 +145,26 @@ async function ensureRoles(clerk: Clerk, call: Call, personas: SuitePersona[]): 
   }
 }
 
-async function ensureOrganization(clerk: Clerk, call: Call, raw: Call, slug: string, createdBy: string): Promise<string> {
-  try {
-    return (await raw(`get organization ${slug}`, () => clerk.organizations.getOrganization({ slug }))).id;
-  } catch (err) {
-    if (!(err instanceof ClerkCallError) || err.status !== 404) throw err;
-  }
-  return (await call(`create organization ${slug}`, () => clerk.organizations.createOrganization({ name: slug, slug, createdBy }))).id;
+async function ensureOrganization(clerk: Clerk, create: Create, raw: Call, slug: string, createdBy: string): Promise<string> {
+  const lookUp = async () => {
+    try {
+      return (await raw(`get organization ${slug}`, () => clerk.organizations.getOrganization({ slug }))).id;
+    } catch (err) {
+      if (!(err instanceof ClerkCallError) || err.status !== 404) throw err;
+      return undefined;
+    }
+  };
+  return (await lookUp()) ?? (await create(`create organization ${slug}`, async () => (await clerk.organizations.createOrganization({ name: slug, slug, createdBy })).id, lookUp));
 }
 
-async function ensureMembership(clerk: Clerk, call: Call, organizationId: string, userId: string, role: string, persona: string): Promise<void> {
-  const list = (await call(`list the memberships of ${organizationId}`, () => clerk.organizations.getOrganizationMembershipList({ organizationId, limit: 500 }))).data;
-  const mine = list.find((m) => m.publicUserData?.userId === userId);
+async function ensureMembership(clerk: Clerk, call: Call, create: Create, organizationId: string, userId: string, role: string, persona: string): Promise<void> {
+  const lookUp = async () => (await call(`list the memberships of ${organizationId}`, () => clerk.organizations.getOrganizationMembershipList({ organizationId, limit: 500 }))).data.find((m) => m.publicUserData?.userId === userId);
+  let mine = await lookUp();
   if (!mine) {
-    await call(`make persona ${persona} a ${role} of ${organizationId}`, () => clerk.organizations.createOrganizationMembership({ organizationId, userId, role }));
-  } else if (mine.role !== role) {
+    const made = await create(`make persona ${persona} a ${role} of ${organizationId}`, () => clerk.organizations.createOrganizationMembership({ organizationId, userId, role }), lookUp);
+    if (made.role !== role) mine = made; // another run made it, with another role
+  }
+  if (mine && mine.role !== role) {
     await call(`set persona ${persona}'s role in ${organizationId} to ${role}`, () => clerk.organizations.updateOrganizationMembership({ organizationId, userId, role }));
   }
 }

@@ -79,7 +79,7 @@ export function suiteText(tag: string): string {
   return `name: authz ${tag}
 audit: false
 cases:
-  include: [valid-session-token, no-authorization-header, payload-tampered]
+  include: [valid-session-token, no-authorization-header, payload-tampered, "tag:authz"]
 personas:
   alice: { email: alice-${tag}-${stamp}@example.com, organization: acme-${tag}-${stamp}, role: "org:admin" }
   bob: { email: bob-${tag}-${stamp}@example.com, organization: acme-${tag}-${stamp}, role: "org:member" }

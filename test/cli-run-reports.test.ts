@@ -15,6 +15,7 @@ import type { Emulator } from '../src/emulator/types.js';
 import type { RunReport } from '../src/report/summary.js';
 import { startReferenceTarget } from '../src/target/reference.js';
 import { BIN, runCli } from './helpers/cli.js';
+import { writeCreateJobSuite } from './helpers/suites.js';
 import { spawn } from 'node:child_process';
 
 let emulator: Emulator;
@@ -180,7 +181,7 @@ async function runAgainstFlawedTarget(): Promise<FlawedRun> {
   const target = await startReferenceTarget({ apiUrl: emulator.url, secretKey: emulator.secretKey, issuer: emulator.issuer, auditDir: path.join(cwd, 'logs', 'audit'), flaws: ['allow-alg-none', 'forbid-missing-header'] });
   try {
     // FORCE_COLOR asks for colour; --no-color wins, for vitest's part too.
-    const res = await runCli(['run', '--target', target.url, '--json', '--no-color'], { cwd, env: { ...env(), FORCE_COLOR: '1', NO_COLOR: undefined }, timeoutMs: 90_000 });
+    const res = await runCli(['run', '--suite', writeCreateJobSuite(), '--target', target.url, '--json', '--no-color'], { cwd, env: { ...env(), FORCE_COLOR: '1', NO_COLOR: undefined }, timeoutMs: 90_000 });
     return { res, cwd };
   } finally {
     await target.stop();
@@ -216,7 +217,7 @@ describe('run --json --no-color against a flawed target', () => {
     const json = readReport(cwd);
     const junit = await junitOf(cwd);
     const suite = junit.testsuite![0]!;
-    expect(suite.name).toBe('reference target');
+    expect(suite.name).toBe('create job only') // the testsuite is named after the suite (test/helpers/suites.ts);
     expect(suite.tests).toBe(json.summary.total);
     expect(suite.failures).toBe(json.summary.failing);
     expect(suite.skipped).toBe(json.summary.skipped);

@@ -14,6 +14,7 @@ import { startReferenceTarget } from '../src/target/reference.js';
 import type { TargetFlaw } from '../src/target/types.js';
 import type { RunReport } from '../src/report/summary.js';
 import { runCli } from './helpers/cli.js';
+import { writeCreateJobSuite } from './helpers/suites.js';
 import { callMain } from './helpers/main-in-process.js';
 
 let emulator: Emulator;
@@ -91,7 +92,7 @@ describe('run against the correct reference target', () => {
 // an audit log); here two of them show what the CLI prints for a finding and for a blocker.
 describe('the CLI on a flawed target', () => {
   it('a finding: exit 1, the finding, the failure line', async () => {
-    const run = await runAgainst(['accept-expired'], ['-t', ' (expired-token|valid-session-token)$']);
+    const run = await runAgainst(['accept-expired'], ['--suite', writeCreateJobSuite(), '-t', ' (expired-token|valid-session-token)$']);
     expect(run.stderr).not.toMatch(/internal error/);
     expect(run.code).toBe(1);
     const r = run.report.results.find((x) => x.caseId === 'expired-token');
@@ -101,7 +102,7 @@ describe('the CLI on a flawed target', () => {
   }, 60_000);
 
   it('a blocker: exit 1, the root cause with its doctor command, no finding per case', async () => {
-    const run = await runAgainst(['require-aud'], ['-t', ' (valid-without-aud|valid-session-token|expired-token)$']);
+    const run = await runAgainst(['require-aud'], ['--suite', writeCreateJobSuite(), '-t', ' (valid-without-aud|valid-session-token|expired-token)$']);
     expect(run.code).toBe(1);
     expect(run.report.blockers.map((b) => b.cause)).toEqual(['aud-required']);
     expect(run.stdout).toMatch(/BLOCKED/);

@@ -15,6 +15,7 @@ import { runPlan } from '../src/suite/run-suite.js';
 import { FLAWS, TARGET_FLAWS } from '../src/target/flaws.js';
 import { startReferenceTarget } from '../src/target/reference.js';
 import type { TargetFlaw } from '../src/target/types.js';
+import { writeCreateJobSuite } from './helpers/suites.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -77,14 +78,15 @@ const EXPECTED: Record<Exclude<TargetFlaw, 'require-aud' | 'env-not-loaded'>, st
 const findings = (report: RunReport) => report.results.filter((r) => r.verdict === 'finding').map((r) => `${r.caseId}:${r.severity}`).sort();
 
 describe.concurrent('each deliberate flaw, over the whole catalogue with the audit log', () => {
-  it('the correct reference target passes every case', async () => {
+  it('the correct reference target passes every case of the default suite, authorization cases included', async () => {
     const report = await judge([]);
+    expect(report.results.filter((r) => r.authz).length).toBeGreaterThan(5);
     expect(report.results.filter((r) => r.verdict !== 'pass' && r.verdict !== 'skip' && r.verdict !== 'info').map((r) => `${r.caseId}: ${r.message}`)).toEqual([]);
     expect(report.status).toBe('passed');
   }, 60_000);
 
   it.each(Object.keys(EXPECTED).map((f) => [f as keyof typeof EXPECTED]))('%s: exactly the cases meant for it', async (flaw) => {
-    const report = await judge([flaw]);
+    const report = await judge([flaw], { suiteFile: writeCreateJobSuite() });
     expect(findings(report), report.results.map((r) => `${r.caseId} ${r.verdict} ${r.message}`).join('\n')).toEqual([...EXPECTED[flaw]].sort());
     expect(report.results.filter((r) => r.verdict === 'error')).toEqual([]);
     expect(report.blockers).toEqual([]);
@@ -95,11 +97,22 @@ describe.concurrent('each deliberate flaw, over the whole catalogue with the aud
     expect(report.status).toBe('failed');
   }, 60_000);
 
+  // Over the whole default suite: a verification flaw shows on every route, and one that ignores
+  // the signature lets bob's token with o.rol rewritten to admin delete alice's job.
+  it('accept-expired and skip-signature over the default suite: every route, and the tampered role claim', async () => {
+    const expired = await judge(['accept-expired']);
+    const byEndpoint = (r: RunReport) => r.results.filter((x) => x.verdict === 'finding').map((x) => `${x.endpoint}/${x.caseId}:${x.severity}`).sort();
+    expect(byEndpoint(expired)).toEqual(['create job/expired-token:critical', 'delete job/expired-token:critical', 'read job/expired-token:critical']);
+    const unsigned = await judge(['skip-signature']);
+    expect(byEndpoint(unsigned)).toContain('delete job/role-claim-tampered:critical');
+    expect(byEndpoint(unsigned)).toContain('read job/alg-none:critical');
+  }, 90_000);
+
   it.each([
     ['require-aud', 'aud-required'],
     ['env-not-loaded', 'env-not-loaded'],
   ] as const)('%s: one blocker (%s), every case blocked by it, no finding', async (flaw, cause) => {
-    const report = await judge([flaw]);
+    const report = await judge([flaw], { suiteFile: writeCreateJobSuite() });
     expect(report.blockers.map((b) => b.cause)).toEqual([cause]);
     expect(findings(report)).toEqual([]);
     const notSkipped = report.results.filter((r) => r.verdict !== 'skip');

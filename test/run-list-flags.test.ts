@@ -23,8 +23,14 @@ describe('run --list', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^clerk-harness run --list: reference target \(.*suites\/reference\.yaml\)\ntarget: the embedded reference target · tokens: emulator · nothing is sent\n/);
-    expect(r.stdout).toContain(`${CATALOGUE.length} tests on 1 endpoint: ${CATALOGUE.length - 2} would run, 2 skipped`);
+    // The catalogue on each of the 3 endpoints, plus the authorization cases of the two with access rules.
+    const counted = /(\d+) tests on 3 endpoints: (\d+) would run, (\d+) skipped/.exec(r.stdout);
+    expect(counted).not.toBeNull();
+    expect(Number(counted![1])).toBeGreaterThan(CATALOGUE.length * 3);
     expect(r.stdout).toMatch(/\n {2}alg-none +rejected 401 +critical +alg "none" with no signature\n/);
+    expect(r.stdout).toMatch(/\n {2}alg-none +rejected 401 +critical +as alice: alg "none" with no signature\n/);
+    expect(r.stdout).toMatch(/\nread job — GET \/jobs\/\{job_id\}\n[\s\S]*\n {2}bola-read-other-user +rejected 404 +critical +as bob: bob reads alice's object\n/);
+    expect(r.stdout).toMatch(/\n {2}member-calls-admin-route +rejected 403 +critical +as bob: bob \(org:member\) calls a route for org:admin\n/);
     expect(r.stdout).toMatch(/\n {2}azp-foreign [^\n]+\n {4,}skipped: the suite names no authorized_party/);
     expect(r.stdout).not.toMatch(/embedded default: Clerk emulator at/); // nothing was started
   });

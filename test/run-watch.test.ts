@@ -12,7 +12,7 @@ afterEach(async () => {
 it('run --watch reruns the suite with fresh tokens when a watched file changes, and stops on Ctrl-C with 130', async () => {
   const cwd = mkdtempSync(path.join(tmpdir(), 'run-watch-'));
   writeFileSync(path.join(cwd, 'backend.py'), 'v = 1\n');
-  cli = startCli(['run', '--watch', '--watch-path', 'backend.py', '-t', 'valid-session-token', '--reporter', 'dot'], { cwd });
+  cli = startCli(['run', '--watch', '--watch-path', 'backend.py', '-t', 'create job valid-session-token', '--reporter', 'dot'], { cwd });
   await cli.waitFor(/watching backend\.py/, 30_000);
   writeFileSync(path.join(cwd, 'backend.py'), 'v = 2\n');
   const out = await cli.waitFor(/watching backend\.py[\s\S]*watching backend\.py/, 30_000);

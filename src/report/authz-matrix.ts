@@ -43,7 +43,7 @@ export interface AuthzMatrixCell {
 }
 
 export interface AuthzMatrix {
-  /** Rows: personas in the order the run's results first name them (the suite's order for the first endpoint's cases). */
+  /** Rows: the suite's personas in the order it declares them (else as the results first name them). */
   personas: string[];
   /** Columns: endpoints with an access rule, in the suite's order. */
   endpoints: Array<{ name: string; request: string }>;
@@ -92,10 +92,11 @@ function cellOf(persona: string, endpoint: string, rs: Array<CaseResult & { auth
  * results.json of a suite without personas stays what it was). Results are read in plan order,
  * which is the suite's endpoint order; the order the tests finished in does not matter.
  */
-export function authzMatrix(results: CaseResult[]): AuthzMatrix | undefined {
+export function authzMatrix(results: CaseResult[], personaOrder: string[] = []): AuthzMatrix | undefined {
   const authz = results.filter((r): r is CaseResult & { authz: AuthzCell; persona: string } => r.authz !== undefined && r.persona !== undefined);
   if (authz.length === 0) return undefined;
-  const personas = [...new Set(authz.map((r) => r.persona))];
+  const named = new Set(authz.map((r) => r.persona));
+  const personas = [...new Set([...personaOrder.filter((p) => named.has(p)), ...named])];
   const endpoints = new Map<string, string>();
   for (const r of authz) if (!endpoints.has(r.endpoint)) endpoints.set(r.endpoint, r.request);
   const by = new Map<string, Array<CaseResult & { authz: AuthzCell }>>();

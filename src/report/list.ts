@@ -6,8 +6,8 @@
  */
 import { CATALOGUE } from '../cases/catalogue.js';
 import type { CaseContext, CaseDef } from '../cases/types.js';
-import { planCases } from '../suite/plan.js';
-import { caseHeader } from '../suite/result.js';
+import { planSuite } from '../suite/plan.js';
+import { authzCaseHeader, caseHeader } from '../suite/result.js';
 import type { Suite } from '../suite/types.js';
 import { paint } from '../cli/output.js';
 
@@ -19,6 +19,8 @@ export interface ListedTest {
   expect: 'accepted' | 'rejected';
   expectedStatus: number[];
   severity: string;
+  /** Whose tokens it sends (suites with personas). */
+  persona?: string;
   /** Why it would be skipped; undefined = it runs. */
   skipReason?: string;
 }
@@ -63,21 +65,27 @@ async function skipReasonOf(def: CaseDef, ctx: CaseContext): Promise<string | un
 }
 
 export async function listTests(input: ListInput): Promise<ListedTest[]> {
-  const planned = planCases([...CATALOGUE], input.suite);
+  const { cases, endpointCases } = planSuite([...CATALOGUE], input.suite);
   const byId = new Map(CATALOGUE.map((c) => [c.id, c]));
   const ctx = probeContext(input);
   const reasons = new Map<string, string | undefined>();
-  for (const p of planned) reasons.set(p.id, p.skipReason ?? (await skipReasonOf(byId.get(p.id)!, ctx)));
+  for (const p of cases) reasons.set(p.id, p.skipReason ?? (await skipReasonOf(byId.get(p.id)!, ctx)));
   const re = input.filter ? new RegExp(input.filter) : undefined;
   return input.suite.endpoints.flatMap((e) =>
-    planned
+    (endpointCases?.[e.name] ?? cases)
       .filter((p) => !re || re.test(`${e.name} ${p.id}`))
-      .map((p) => {
+      .map((p): ListedTest => {
+        if (p.authz) {
+          const { endpoint, request, caseId, title, expect, expectedStatus, severity, persona } = authzCaseHeader(e, { ...p, authz: p.authz });
+          return { endpoint, request, caseId, title, expect, expectedStatus, severity, persona, ...(p.skipReason ? { skipReason: p.skipReason } : {}) };
+        }
         const def = byId.get(p.id)!;
+        const skipReason = p.skipReason ?? reasons.get(p.id);
         return {
           ...caseHeader(e, def, p.expect),
           severity: def.severity,
-          ...(reasons.get(p.id) ? { skipReason: reasons.get(p.id) } : {}),
+          ...(p.persona ? { persona: p.persona } : {}),
+          ...(skipReason ? { skipReason } : {}),
         };
       }),
   );
@@ -90,12 +98,14 @@ export function renderList(tests: ListedTest[], header: { suite: string; suiteFi
   const endpoints = [...new Set(tests.map((t) => t.endpoint))];
   out.push(`${tests.length} test${tests.length === 1 ? '' : 's'} on ${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}: ${tests.length - skipped} would run, ${skipped} skipped`);
   const idWidth = Math.max(4, ...tests.map((t) => t.caseId.length));
+  const expectOf = (t: ListedTest) => `${t.expect} ${t.expectedStatus.join('/')}`;
+  const expectWidth = Math.max(16, ...tests.map((t) => expectOf(t).length));
   for (const e of endpoints) {
     const rows = tests.filter((t) => t.endpoint === e);
     out.push('', p.bold(`${e}${rows[0]!.request !== e ? ` — ${rows[0]!.request}` : ''}`));
     for (const t of rows) {
-      const expect = `${t.expect} ${t.expectedStatus.join('/')}`.padEnd(16);
-      const line = `  ${t.caseId.padEnd(idWidth)}  ${expect}  ${t.severity.padEnd(8)}  ${t.title}`;
+      const expect = expectOf(t).padEnd(expectWidth);
+      const line = `  ${t.caseId.padEnd(idWidth)}  ${expect}  ${t.severity.padEnd(8)}  ${t.persona ? `as ${t.persona}: ` : ''}${t.title}`;
       out.push(t.skipReason ? p.dim(`${line}\n  ${' '.repeat(idWidth)}  skipped: ${t.skipReason}`) : line);
     }
   }

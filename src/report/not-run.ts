@@ -5,24 +5,24 @@
  * every report is the same for the same run, however the tests were scheduled.
  */
 import { findCase } from '../cases/catalogue.js';
-import type { RunPlan } from '../suite/plan.js';
-import { caseHeader, type CaseResult } from '../suite/result.js';
+import { casesOf, type PlannedCase, type RunPlan } from '../suite/plan.js';
+import { authzCaseHeader, caseHeader, type CaseResult } from '../suite/result.js';
 import { summarise, type RunReport } from './summary.js';
 
 const key = (endpoint: string, caseId: string) => `${endpoint}\u0000${caseId}`;
 
 /** The endpoint × case tests the run meant to run: the plan, narrowed by vitest's -t pattern. */
-export function plannedTests(plan: RunPlan, filter?: string): Array<{ endpoint: RunPlan['suite']['endpoints'][number]; caseId: string; expect: 'accepted' | 'rejected' }> {
+export function plannedTests(plan: RunPlan, filter?: string): Array<{ endpoint: RunPlan['suite']['endpoints'][number]; planned: PlannedCase }> {
   const re = filter ? new RegExp(filter) : undefined;
   return plan.suite.endpoints.flatMap((endpoint) =>
-    plan.cases.filter((c) => !re || re.test(`${endpoint.name} ${c.id}`)).map((c) => ({ endpoint, caseId: c.id, expect: c.expect })),
+    casesOf(plan, endpoint).filter((c) => !re || re.test(`${endpoint.name} ${c.id}`)).map((planned) => ({ endpoint, planned })),
   );
 }
 
 /** Results in plan order; results the plan does not know (should not happen) keep their place at the end. */
 export function inPlanOrder(plan: RunPlan, results: CaseResult[]): CaseResult[] {
   const order = new Map<string, number>();
-  plan.suite.endpoints.forEach((e, i) => plan.cases.forEach((c, j) => order.set(key(e.name, c.id), i * 10_000 + j)));
+  plan.suite.endpoints.forEach((e, i) => casesOf(plan, e).forEach((c, j) => order.set(key(e.name, c.id), i * 10_000 + j)));
   const rank = (r: CaseResult) => order.get(key(r.endpoint, r.caseId)) ?? Number.MAX_SAFE_INTEGER;
   return [...results].sort((a, b) => rank(a) - rank(b));
 }
@@ -31,16 +31,23 @@ export function inPlanOrder(plan: RunPlan, results: CaseResult[]): CaseResult[] 
 export function notRunResults(plan: RunPlan, ran: CaseResult[], options: { filter?: string; verdict: 'skip' | 'error'; reason: string }): CaseResult[] {
   const have = new Set(ran.map((r) => key(r.endpoint, r.caseId)));
   return plannedTests(plan, options.filter)
-    .filter((t) => !have.has(key(t.endpoint.name, t.caseId)))
-    .map(({ endpoint, caseId, expect }) => {
-      const def = findCase(caseId);
-      return {
-        ...caseHeader(endpoint, { id: caseId, title: def?.title ?? caseId }, expect),
-        severity: def?.severity ?? 'high',
+    .filter((t) => !have.has(key(t.endpoint.name, t.planned.id)))
+    .map(({ endpoint, planned }): CaseResult => {
+      const notRun = {
         verdict: options.verdict,
         message: `not run: ${options.reason}`,
         ...(options.verdict === 'skip' ? { skipReason: `not run: ${options.reason}` } : {}),
+      };
+      const spec = planned.authz;
+      // An authorization case keeps its persona and cell, so the matrix shows it as not run.
+      if (spec) return { ...authzCaseHeader(endpoint, { ...planned, authz: spec }), ...notRun };
+      const def = findCase(planned.id);
+      return {
+        ...caseHeader(endpoint, { id: planned.id, title: def?.title ?? planned.id }, planned.expect),
+        severity: def?.severity ?? 'high',
+        ...notRun,
         why: def?.why ?? '',
+        ...(planned.persona ? { persona: planned.persona } : {}),
       };
     });
 }

@@ -51,11 +51,12 @@ export function isFailing(r: CaseResult, failOn: Severity): boolean {
 
 export function summarise(
   report: Omit<RunReport, 'format' | 'summary' | 'status' | 'blockers' | 'incomplete' | 'authz'> & { blockers?: Blocker[]; incomplete?: RunReport['incomplete']; authz?: AuthzMatrix },
+  /** The matrix's row order: the suite's personas as declared (a report summarised again keeps its own). */
+  personaOrder?: string[],
 ): RunReport {
   // A report summarised again (markIncomplete) gets its matrix recomputed from its new results.
-  const { authz: _previous, ...input } = report;
-  void _previous;
-  const authz = authzMatrix(input.results);
+  const { authz: previous, ...input } = report;
+  const authz = authzMatrix(input.results, personaOrder ?? previous?.personas);
   const blockers = input.blockers ?? [];
   const bySeverity = { critical: 0, high: 0, medium: 0, low: 0 };
   for (const r of input.results) if (r.verdict === 'finding' && r.severity !== 'info') bySeverity[r.severity]++;

@@ -1,5 +1,6 @@
 /** Outcomes as data: what one endpoint × case test observed and what it means. */
 import type { Expectation, Severity } from '../cases/types.js';
+import type { AuthzCaseSpec } from './authz/generate.js';
 
 export type Verdict = 'pass' | 'finding' | 'skip' | 'info' | 'error' | 'blocked';
 
@@ -86,5 +87,26 @@ export function caseHeader(
     title: caseDef.title,
     expect,
     expectedStatus: expect === 'accepted' ? endpoint.acceptedStatus : endpoint.rejectedStatus,
+  };
+}
+
+/** The fields that name an authorization case and its matrix cell, decided or not run. */
+export function authzCaseHeader(
+  endpoint: { name: string; method: string; path: string },
+  planned: { id: string; expect: Expectation; authz: AuthzCaseSpec },
+): Pick<CaseResult, 'endpoint' | 'request' | 'caseId' | 'title' | 'expect' | 'expectedStatus' | 'severity' | 'why' | 'persona' | 'authz'> {
+  const spec = planned.authz;
+  return {
+    endpoint: endpoint.name,
+    request: `${endpoint.method} ${endpoint.path}`,
+    caseId: planned.id,
+    title: spec.title,
+    expect: planned.expect,
+    expectedStatus: spec.expectedStatus,
+    // A refused legitimate user locks people out; an admitted intruder is a breach.
+    severity: planned.expect === 'accepted' ? 'high' : 'critical',
+    why: spec.why,
+    persona: spec.persona,
+    authz: { kind: spec.kind, expected: planned.expect === 'accepted' ? 'allowed' : 'denied', token: spec.token },
   };
 }

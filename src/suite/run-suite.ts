@@ -56,7 +56,7 @@ export function reportOfRun(plan: RunPlan, input: { results: CaseResult[]; error
     failOn: plan.failOn,
     ...finalizeResults(input.results, { targetUrl: plan.targetUrl, suiteFile: input.doctorSuite }),
     errors: input.errors,
-  });
+  }, Object.keys(plan.suite.personas ?? {}));
 }
 
 export interface ExecutePlanOptions {

@@ -12,7 +12,7 @@ import type { AuditExpectation, AuditProbe } from '../audit-probe.js';
 import type { PlannedCase } from '../plan.js';
 import { STATUS_POLICY } from '../policy.js';
 import { buildRequest } from '../request.js';
-import type { CaseResult } from '../result.js';
+import { authzCaseHeader, type CaseResult } from '../result.js';
 import type { SuiteEndpoint } from '../types.js';
 import { findingFor, judgeAccess, wasAccepted, withAudit, withOwnerCheck } from '../verdict.js';
 import type { ObjectPool } from './objects.js';
@@ -84,26 +84,11 @@ async function exchangeAs(input: ExecuteAuthzInput, endpoint: SuiteEndpoint, pat
       throw err;
     }
   };
-  return input.deps.audit && endpoint.audited ? input.deps.audit.exchange({ planned, send: sendOnce }) : { ...(await sendOnce()), issues: undefined };
+  return input.deps.audit ? input.deps.audit.exchange({ planned: endpoint.audited ? planned : 'unaudited', send: sendOnce }) : { ...(await sendOnce()), issues: undefined };
 }
 
 function base(input: ExecuteAuthzInput): CaseResult {
-  const { endpoint, planned } = input;
-  const spec = planned.authz;
-  return {
-    endpoint: endpoint.name,
-    request: `${endpoint.method} ${endpoint.path}`,
-    caseId: planned.id,
-    title: spec.title,
-    expect: planned.expect,
-    expectedStatus: spec.expectedStatus,
-    severity: planned.expect === 'accepted' ? 'high' : 'critical',
-    verdict: 'skip',
-    message: '',
-    why: spec.why,
-    persona: spec.persona,
-    authz: { kind: spec.kind, expected: planned.expect === 'accepted' ? 'allowed' : 'denied', token: spec.token },
-  };
+  return { ...authzCaseHeader(input.endpoint, input.planned), verdict: 'skip', message: '' };
 }
 
 export async function executeAuthzCase(input: ExecuteAuthzInput): Promise<CaseResult> {

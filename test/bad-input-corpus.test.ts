@@ -18,7 +18,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import type { Server as TcpServer, Socket } from 'node:net';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.js';
 import type { Emulator } from '../src/emulator/types.js';
 import { runCli, type CliResult } from './helpers/cli.js';
+import { garbageServer, hugeJsonServer, resetServer } from './helpers/hostile-servers.js';
 import { callMain } from './helpers/main-in-process.js';
 
 const KEY = 'sk_test_corpus0123456789abcdef';
@@ -263,20 +264,9 @@ beforeAll(async () => {
   emulator = await startEmulator({ secretKey: KEY });
   urls[EMU] = emulator.url;
   await listen(FAKE, createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
-  await listen(HUGE, createHttpServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    const chunk = `"${'x'.repeat(64 * 1024)}",`;
-    let sent = 0;
-    const pump = () => {
-      while (sent < 128 && res.write(chunk)) sent++;
-      if (sent < 128) res.once('drain', pump);
-      else res.end('"x"]}');
-    };
-    res.write('{"data":[');
-    pump();
-  }));
-  await listen(GARBAGE, createTcpServer((s) => s.once('data', () => s.end('\u0000\u00ff garbage\r\n\r\n'))));
-  await listen(RESET, createTcpServer((s) => s.once('data', () => s.resetAndDestroy())));
+  await listen(HUGE, hugeJsonServer());
+  await listen(GARBAGE, garbageServer());
+  await listen(RESET, resetServer());
   // The spawned rows start now, all at once, and run while the in-process rows do.
   ROWS.forEach((row, i) => {
     if (!row.spawn || (row.skip && !process.env.CORPUS_SKIPPED)) return;

@@ -4,11 +4,12 @@
  * Real loopback servers on port 0; the CLI in-process through main().
  */
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import type { Server as TcpServer, Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { garbageServer, hugeJsonServer, resetServer } from './helpers/hostile-servers.js';
 import { callMain } from './helpers/main-in-process.js';
 import { startEmulator } from '../src/emulator/index.js';
 import type { Emulator } from '../src/emulator/types.js';
@@ -37,20 +38,9 @@ beforeAll(async () => {
   await listen('empty', createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
   await listen('html', createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>hello</html>')));
   // 8 MiB and more on every request: the harness must stop reading after its cap.
-  await listen('huge', createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    const chunk = `"${'x'.repeat(64 * 1024)}",`;
-    let sent = 0;
-    const pump = () => {
-      while (sent < 128 && res.write(chunk)) sent++;
-      if (sent < 128) res.once('drain', pump);
-      else res.end('"x"]}');
-    };
-    res.write('{"data":[');
-    pump();
-  }));
-  await listen('garbage', createTcpServer((s) => s.once('data', () => s.end('\u0000\u00ff garbage\r\n\r\n'))));
-  await listen('reset', createTcpServer((s) => s.once('data', () => s.resetAndDestroy())));
+  await listen('huge', hugeJsonServer());
+  await listen('garbage', garbageServer());
+  await listen('reset', resetServer());
   emu = await startEmulator({ secretKey: KEY });
 });
 

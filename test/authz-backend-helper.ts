@@ -103,22 +103,26 @@ endpoints:
 }
 
 export async function judge(emulator: Emulator, faults: Fault[]): Promise<RunReport> {
-  const tag = faults.join('-') || 'correct';
-  const dir = mkdtempSync(path.join(tmpdir(), 'authz-run-'));
-  const file = path.join(dir, 'suite.yaml');
-  writeFileSync(file, suiteText(tag));
   const backend = await startBackend(emulator, faults);
   try {
-    const suite = loadSuite(file, { cwd: dir });
-    const plan = await buildPlan({
-      suite,
-      targetUrl: backend.url,
-      clerk: { apiUrl: emulator.url, secretKey: emulator.secretKey, testUserEmail: `authz-${tag}-${stamp}@example.com` },
-      publicKeyPem: emulator.currentKey().publicPem,
-      failOn: 'low',
-    });
-    return await runPlan(plan);
+    return await judgeAt(emulator, backend.url, faults.join('-') || 'correct');
   } finally {
     await backend.stop();
   }
+}
+
+/** The persona suite above, run by the real runner against any backend at `url` that trusts `emulator`. */
+export async function judgeAt(emulator: Emulator, url: string, tag: string): Promise<RunReport> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'authz-run-'));
+  const file = path.join(dir, 'suite.yaml');
+  writeFileSync(file, suiteText(tag));
+  const suite = loadSuite(file, { cwd: dir });
+  const plan = await buildPlan({
+    suite,
+    targetUrl: url,
+    clerk: { apiUrl: emulator.url, secretKey: emulator.secretKey, testUserEmail: `authz-${tag}-${stamp}@example.com` },
+    publicKeyPem: emulator.currentKey().publicPem,
+    failOn: 'low',
+  });
+  return await runPlan(plan);
 }

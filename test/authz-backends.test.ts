@@ -12,6 +12,8 @@ import { createClerkClient } from '@clerk/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { AUTHZ_FLAWS } from '../src/target/flaws.js';
+import type { RunReport } from '../src/report/summary.js';
+import { judgeAt } from './authz-backend-helper.js';
 import { startReferenceTarget } from '../src/target/reference.js';
 import {
   EXPECTED_STATUSES,
@@ -42,6 +44,8 @@ let signer: AuthzSigner;
 const running: RunningBackend[] = [];
 /** Each kind's correct backend, reused by the end-to-end test at the bottom. */
 const correctOf = new Map<string, RunningBackend>();
+/** Each kind's backends with one authorization fault, for the harness run at the bottom. */
+const faultyOf = new Map<string, Map<AuthzFault, RunningBackend>>();
 
 beforeAll(async () => {
   emu = await startEmulator();
@@ -97,6 +101,7 @@ for (const kind of KINDS) {
       correctOf.set(kind.name, correct);
       cast = makePersonas();
       // Correct first, then the faulty ones in parallel (each backend's own scenarios stay sequential).
+      faultyOf.set(kind.name, new Map(AUTHZ_FAULTS.map((f, i) => [f, withFaults[i]!])));
       r = await scenarios(correct, cast);
       await Promise.all(AUTHZ_FAULTS.map(async (f, i) => faulty.set(f, await scenarios(withFaults[i]!, makePersonas()))));
     }, 60_000);
@@ -204,3 +209,41 @@ describe('with session tokens the emulator issues for an active organization', (
     }
   }, 60_000);
 });
+
+/**
+ * The harness itself (personas, planSuite, runPlan) against the backends it did not write. What
+ * each must give comes from the issue and the documents, not from a run: a correct backend has no
+ * finding; one that skips the ownership check is a critical finding on the cross-user cases only;
+ * one whose DELETE has no role guard at all lets every refused persona in.
+ */
+describe('the harness run with personas against the conformance backends', () => {
+  const findings = (r: RunReport) => r.results.filter((x) => x.verdict === 'finding').map((x) => `${x.endpoint}/${x.caseId}:${x.severity}`).sort();
+  const explain = (r: RunReport) => r.results.map((x) => `${x.endpoint} > ${x.persona ?? '-'} > ${x.caseId}: ${x.verdict} ${x.message}`).join('\n');
+
+  for (const kind of KINDS) {
+    it.skipIf(kind.skip !== false)(`${kind.name}: correct passes; a skipped ownership check is critical on cross-user cases, a missing role guard on every refused persona`, async () => {
+      const correct = await judgeAt(emu, correctOf.get(kind.name)!.url, `conf-correct-${kind.name.length}`);
+      expect(findings(correct), explain(correct)).toEqual([]);
+      expect(correct.results.filter((x) => x.verdict === 'error'), explain(correct)).toEqual([]);
+      expect(correct.results.filter((x) => x.authz && x.verdict === 'pass').length).toBeGreaterThan(4);
+
+      const faults = faultyOf.get(kind.name)!;
+      const noOwner = await judgeAt(emu, faults.get('skip-ownership-check')!.url, `conf-owner-${kind.name.length}`);
+      const ownerFindings = findings(noOwner);
+      expect(ownerFindings, explain(noOwner)).toContain('read job/bola-read-other-user:critical');
+      expect(ownerFindings.every((f) => /\/(bola-|denied:)/.test(f) && f.endsWith(':critical')), explain(noOwner)).toBe(true);
+
+      // These backends' skip-role-check leaves DELETE with the sign-in guard only (authz.py / server.mjs:
+      // "any signed-in user deletes any job"): every persona the rule refuses gets in; a tampered
+      // role claim still fails its signature.
+      const noRole = await judgeAt(emu, faults.get('skip-role-check')!.url, `conf-role-${kind.name.length}`);
+      expect(findings(noRole), explain(noRole)).toEqual([
+        'delete job/bola-delete-other-user:critical',
+        'delete job/denied:carol:critical',
+        'delete job/member-calls-admin-route:critical',
+        'delete job/no-active-org-admin-route:critical',
+      ]);
+    }, 90_000);
+  }
+});
+

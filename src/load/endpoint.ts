@@ -1,6 +1,6 @@
 /** The request `load` repeats, built from a suite endpoint the way `run` builds its requests. */
-import { readFileSync } from 'node:fs';
 import { HarnessError } from '../errors.js';
+import { buildRequest } from '../suite/request.js';
 import type { Suite, SuiteEndpoint } from '../suite/types.js';
 import type { LoadTarget } from './run-load.js';
 
@@ -31,18 +31,8 @@ export function pickEndpoint(suite: Suite, name: string | undefined, options: { 
 }
 
 export function loadTargetFor(suite: Suite, endpoint: SuiteEndpoint, targetUrl: string): LoadTarget {
-  const lower = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
-  // Like `run`: ask for JSON (Clerk's middleware answers document-like requests with handshakes).
-  const headers: Record<string, string> = { accept: 'application/json', ...lower(suite.headers), ...lower(endpoint.headers) };
-  const body = endpoint.bodyFile ? readFileSync(endpoint.bodyFile) : undefined;
-  if (body) headers['content-type'] = endpoint.contentType;
-  // The supply alone decides the credential.
-  delete headers.authorization;
-  delete headers.cookie;
-  const base = targetUrl.endsWith('/') ? targetUrl : `${targetUrl}/`;
-  const url = new URL(`./${endpoint.path.replace(/^\/+/, '')}`, base).href;
-  if (new URL(url).origin !== new URL(base).origin) {
-    throw new HarnessError('SUITE_INVALID', `endpoint "${endpoint.name}": ${endpoint.path} resolves outside the target ${new URL(base).origin}; refusing to send tokens there`);
-  }
-  return { url, method: endpoint.method, headers, body, acceptedStatus: endpoint.acceptedStatus };
+  // Built as `run` builds a case's request (headers, body, the origin lock), with no credential:
+  // the supply alone decides it.
+  const { url, headers, payload } = buildRequest({ targetUrl, suiteHeaders: suite.headers, endpoint });
+  return { url, method: endpoint.method, headers, body: payload, acceptedStatus: endpoint.acceptedStatus };
 }

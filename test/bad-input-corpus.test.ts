@@ -17,8 +17,7 @@
  * runs those rows as well.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import type { Server as TcpServer, Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.js';
 import type { Emulator } from '../src/emulator/types.js';
 import { runCli, type CliResult } from './helpers/cli.js';
-import { garbageServer, hugeJsonServer, resetServer } from './helpers/hostile-servers.js';
+import { garbageServer, hugeJsonServer, loopbackServers, resetServer } from './helpers/hostile-servers.js';
 import { callMain } from './helpers/main-in-process.js';
 
 const KEY = 'sk_test_corpus0123456789abcdef';
@@ -202,22 +201,13 @@ const ROWS: Row[] = [
 
 let root: string;
 let emulator: Emulator;
-const servers: Array<Server | TcpServer> = [];
-const sockets = new Set<Socket>();
 const urls: Record<string, string> = {};
 const cleanups: Array<() => Promise<unknown>> = [];
 /** Spawned rows, started in beforeAll; each test awaits its own. */
 const spawned = new Map<number, Promise<CliResult | undefined>>();
 
-async function listen(placeholder: string, server: Server | TcpServer): Promise<void> {
-  servers.push(server);
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  urls[placeholder] = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
+const loopback = loopbackServers(urls);
+const listen = loopback.listen;
 
 const fill = (s: string) => s.replace(/@[a-z-]+/g, (m) => urls[m] ?? m);
 
@@ -277,8 +267,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await loopback.stop();
   await emulator?.stop();
   for (const c of cleanups) await c().catch(() => undefined);
   await rm(root, { recursive: true, force: true });

@@ -3,13 +3,12 @@
  * bytes, a reset) is named as such (exit 2), never an SDK stack (exit 3) or "new kid undefined".
  * Real loopback servers on port 0; the CLI in-process through main().
  */
-import { createServer, type Server } from 'node:http';
-import type { Server as TcpServer, Socket } from 'node:net';
+import { createServer } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { garbageServer, hugeJsonServer, resetServer } from './helpers/hostile-servers.js';
+import { garbageServer, hugeJsonServer, loopbackServers, resetServer } from './helpers/hostile-servers.js';
 import { callMain } from './helpers/main-in-process.js';
 import { startEmulator } from '../src/emulator/index.js';
 import type { Emulator } from '../src/emulator/types.js';
@@ -17,21 +16,12 @@ import { createTokenSource } from '../src/tokens/clerk-source.js';
 import { HarnessError } from '../src/errors.js';
 
 const KEY = 'sk_test_hardening0123456789';
-const servers: Array<Server | TcpServer> = [];
-const sockets = new Set<Socket>();
 const urls: Record<string, string> = {};
 let emu: Emulator;
 let cwd: string;
 
-async function listen(name: string, server: Server | TcpServer): Promise<void> {
-  servers.push(server);
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  urls[name] = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
+const loopback = loopbackServers(urls);
+const listen = loopback.listen;
 
 beforeAll(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'hardening-clerk-url-'));
@@ -45,8 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await loopback.stop();
   await emu.stop();
   await rm(cwd, { recursive: true, force: true });
 });

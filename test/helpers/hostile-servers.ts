@@ -4,7 +4,7 @@
  * garbage bytes, one that resets the connection.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 
 /** 128 chunks of 64 KiB inside one JSON document, written as fast as the socket drains. */
 export function hugeJsonServer(): Server {
@@ -27,3 +27,25 @@ export const garbageServer = (): TcpServer => createTcpServer((s) => s.once('dat
 
 /** Resets the connection on the first bytes. */
 export const resetServer = (): TcpServer => createTcpServer((s) => s.once('data', () => s.resetAndDestroy()));
+
+/** Servers listening on 127.0.0.1:0 by name, each URL in `urls`; `stop()` closes them and every open socket. */
+export function loopbackServers(urls: Record<string, string> = {}) {
+  const servers: Array<Server | TcpServer> = [];
+  const sockets = new Set<Socket>();
+  return {
+    urls,
+    async listen(name: string, server: Server | TcpServer): Promise<void> {
+      servers.push(server);
+      server.on('connection', (s: Socket) => {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      urls[name] = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    },
+    async stop(): Promise<void> {
+      for (const s of sockets) s.destroy();
+      await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    },
+  };
+}

@@ -45,3 +45,13 @@ export interface AuditProbe {
    */
   exchange<R>(x: AuditedExchange<R>): Promise<{ response: R; issues?: AuditIssue[] }>;
 }
+
+/**
+ * One exchange with or without an audit log. With one, every request goes through the probe: an
+ * endpoint whose lines are not checked still writes some, and they must not land in a checked
+ * request's window.
+ */
+export async function exchangeAudited<R>(audit: AuditProbe | undefined, audited: boolean, planned: 'accepted' | 'rejected', send: AuditedExchange<R>['send']): Promise<{ response: R; issues?: AuditIssue[] }> {
+  if (!audit) return { response: (await send()).response, issues: undefined };
+  return audit.exchange({ planned: audited ? planned : 'unaudited', send });
+}

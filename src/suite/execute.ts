@@ -1,7 +1,7 @@
 import type { CaseContext, CaseDef } from '../cases/types.js';
 import { isHarnessError } from '../errors.js';
 import { excerpt, send, type SendResult } from '../http/send.js';
-import type { AuditExpectation, AuditProbe } from './audit-probe.js';
+import { exchangeAudited, type AuditExpectation, type AuditProbe } from './audit-probe.js';
 import type { PlannedCase } from './plan.js';
 import { caseHeader, type CaseResult } from './result.js';
 import type { SuiteEndpoint } from './types.js';
@@ -94,9 +94,7 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
     }
   };
 
-  // With an audit log, every request goes through the probe: an endpoint whose lines are not
-  // checked still writes some, and they must not land in a checked request's window.
-  const audited = input.audit ? await input.audit.exchange({ planned: endpoint.audited ? planned.expect : 'unaudited', send: exchange }) : { ...(await exchange()), issues: undefined };
+  const audited = await exchangeAudited(input.audit, endpoint.audited, planned.expect, exchange);
   const sent = audited.response;
   if ('timeout' in sent) {
     return findingFor({ ...skipped(input, ''), sent: auth.describe }, STATUS_POLICY.timeout, `no answer within ${input.timeoutMs} ms: the target hangs on this input`,

@@ -114,12 +114,13 @@ export function planSuite(catalogue: CaseDef[], suite: Suite, extraSkips: Record
   const cases = planCases(catalogue, suite, extraSkips, [...generated.values()].flat());
   if (!suite.personas) return { cases };
   const endpointCases: Record<string, PlannedCase[]> = {};
+  const templateCases = new Set(catalogue.filter((c) => c.needs.includes('template')).map((c) => c.id));
   for (const endpoint of suite.endpoints) {
     if (!endpoint.access) continue;
     const principal = principalOf(suite, endpoint);
     const catalogueCases = cases.map((c): PlannedCase => {
       if (!principal) return { ...c, skipReason: c.skipReason ?? 'no persona is allowed on this endpoint by its access rule, so no valid token can be tried' };
-      const skipReason = c.skipReason ?? (needsTemplate(catalogue, c.id) && onlyOrgRules(endpoint) ? ORG_ONLY_TEMPLATE_SKIP : undefined);
+      const skipReason = c.skipReason ?? (templateCases.has(c.id) && onlyOrgRules(endpoint) ? ORG_ONLY_TEMPLATE_SKIP : undefined);
       return { ...c, persona: principal, ...(skipReason ? { skipReason } : {}) };
     });
     endpointCases[endpoint.name] = [...catalogueCases, ...planAuthzCases(generated.get(endpoint.name) ?? [], suite, endpoint)];
@@ -129,8 +130,6 @@ export function planSuite(catalogue: CaseDef[], suite: Suite, extraSkips: Record
 
 /** A JWT template token carries the template's claims and no `o`: a route that admits by role or permission alone refuses it. */
 const ORG_ONLY_TEMPLATE_SKIP = "a JWT template's claims carry no active organization, role or permission, so this route (access by role or permission only) refuses template tokens by design";
-
-const needsTemplate = (catalogue: CaseDef[], id: string) => catalogue.some((c) => c.id === id && c.needs.includes('template'));
 
 /** The endpoint admits only by organization role or permission (no signed-in, owner or named-persona rule). */
 const onlyOrgRules = (endpoint: SuiteEndpoint) => !!endpoint.access && endpoint.access.allow.every((r) => r.kind === 'role' || r.kind === 'permission');

@@ -8,7 +8,7 @@ import type { CaseContext } from '../../cases/types.js';
 import { isHarnessError } from '../../errors.js';
 import { excerpt, send, type SendResult } from '../../http/send.js';
 import { decodeToken, tamperClaims } from '../../tokens/forge.js';
-import type { AuditExpectation, AuditProbe } from '../audit-probe.js';
+import { exchangeAudited, type AuditExpectation, type AuditProbe } from '../audit-probe.js';
 import type { PlannedCase } from '../plan.js';
 import { STATUS_POLICY } from '../policy.js';
 import { buildRequest } from '../request.js';
@@ -62,7 +62,7 @@ async function credential(input: ExecuteAuthzInput): Promise<Credential | { skip
 
 type Sent = { res: SendResult } | { timeout: true };
 
-/** One request as `who`, through the audit probe when the endpoint is audited. */
+/** One request as `who`, through the audit probe when the suite has an audit log. */
 async function exchangeAs(input: ExecuteAuthzInput, endpoint: SuiteEndpoint, path: (() => string) | undefined, cred: Credential, planned: 'accepted' | 'rejected') {
   const sendOnce = async (): Promise<{ response: Sent; expectation: AuditExpectation }> => {
     const { url, headers, payload } = buildRequest({ targetUrl: input.targetUrl, suiteHeaders: input.suiteHeaders, endpoint, path: path?.(), authorization: cred.authorization });
@@ -84,7 +84,7 @@ async function exchangeAs(input: ExecuteAuthzInput, endpoint: SuiteEndpoint, pat
       throw err;
     }
   };
-  return input.deps.audit ? input.deps.audit.exchange({ planned: endpoint.audited ? planned : 'unaudited', send: sendOnce }) : { ...(await sendOnce()), issues: undefined };
+  return exchangeAudited(input.deps.audit, endpoint.audited, planned, sendOnce);
 }
 
 function base(input: ExecuteAuthzInput): CaseResult {

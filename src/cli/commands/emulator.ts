@@ -38,11 +38,14 @@ const OPTIONS = {
   count: { type: 'string' },
   'retry-after': { type: 'string' },
   path: { type: 'string' },
+  'env-file': { type: 'string', multiple: true },
+  timeout: { type: 'string' },
 } as const;
 
 const help = `Usage: clerk-harness emulator [options]
        clerk-harness emulator rotate [--url URL] [--secret-key KEY]
        clerk-harness emulator fault --status N [--count N] [--retry-after S] [--path REGEX] [--url URL] [--secret-key KEY]
+       clerk-harness emulator wait [--env-file FILE]... [--timeout SECS]
 
 Start a local stand-in for Clerk's Backend API and JWKS on 127.0.0.1. @clerk/backend, PyJWT or
 jose accept its tokens once your backend has the env lines it prints. Runs until Ctrl-C.
@@ -67,11 +70,16 @@ Options:
 Subcommands (for a running emulator; --url/--secret-key default to CLERK_API_URL/CLERK_SECRET_KEY):
   rotate                  replace its signing key now; the old kid leaves the JWKS
   fault                   make the next --count requests answer --status
+  wait                    wait until the emulator each --env-file names (default: the one commands
+                          in this folder use) answers, accepts the file's secret key and serves the
+                          file's PEM; exit 1 after --timeout (default 30) s. A stale file never passes
 
 Examples:
   clerk-harness emulator --write-env .env.local --template server-token
   clerk-harness mint --format json          # in another shell, same folder
-  clerk-harness emulator fault --status 429 --count 2 --retry-after 1`;
+  clerk-harness emulator fault --status 429 --count 2 --retry-after 1
+  clerk-harness emulator --write-env ../backend/.env.local --quiet &
+  clerk-harness emulator wait --env-file ../backend/.env.local --timeout 30`;
 
 export function parseFaultSpec(spec: string): FaultInjection {
   const [head, ...opts] = spec.split(',');
@@ -184,6 +192,39 @@ async function runSubcommand(ctx: CommandContext, sub: string, values: Record<st
   return EXIT.OK;
 }
 
+/** `emulator wait`: poll until every named env file (or this folder's settings) is true for a running emulator. */
+async function runWait(ctx: CommandContext, values: { 'env-file'?: string[]; timeout?: string }): Promise<0 | 1> {
+  const timeoutS = intFlag('emulator wait', 'timeout', values.timeout, 30);
+  const { checkEnvFile, checkEmulatorSettings, pollUntil } = await import('../../emulator/wait.js');
+  const files = values['env-file'] ?? [];
+  const checks =
+    files.length > 0
+      ? files.map((f) => () => checkEnvFile(path.resolve(ctx.cwd, f), f))
+      : [
+          async () => {
+            const { loadClerkSettings } = await import('../../tokens/local-emulator.js');
+            try {
+              const { config, fromEmulatorFile } = loadClerkSettings({ cwd: ctx.cwd, environment: ctx.env });
+              return checkEmulatorSettings(fromEmulatorFile ?? 'the configuration', { CLERK_API_URL: config.clerkApiUrl, CLERK_SECRET_KEY: config.clerkSecretKey });
+            } catch (err) {
+              if (err instanceof HarnessError && err.code === 'CONFIG_MISSING') return { ok: false as const, reason: 'no CLERK_SECRET_KEY is configured here and no emulator runs in this folder yet' };
+              throw err;
+            }
+          },
+        ];
+  const deadline = Date.now() + timeoutS * 1000;
+  for (const [i, check] of checks.entries()) {
+    const outcome = await pollUntil(check, Math.max(0, deadline - Date.now()));
+    const name = files[i] ?? 'this folder';
+    if (!outcome.ok) {
+      ctx.stderr.write(`emulator wait: not ready after ${timeoutS} s: ${outcome.reason}\n  fix: look at the emulator's output (did it start? is the port taken?), or start it with --write-env ${files[i] ?? '.env.local'}\n`);
+      return EXIT.FINDINGS;
+    }
+    ctx.stdout.write(`emulator at ${outcome.url} is up (kid ${outcome.kid}); ${name} matches it\n`);
+  }
+  return EXIT.OK;
+}
+
 function waitForSignal(): Promise<string> {
   return new Promise((resolve) => {
     const onSignal = (signal: string) => {
@@ -226,10 +267,12 @@ const command: Command = {
   async run(ctx) {
     const { values, positionals } = parseEmulatorArgs(ctx.argv);
     const [sub, ...extra] = positionals;
-    if (extra.length > 0 || (sub !== undefined && sub !== 'rotate' && sub !== 'fault')) {
-      throw new HarnessError('USAGE', `emulator: unexpected argument "${sub !== 'rotate' && sub !== 'fault' ? sub : extra[0]}"`, { hint: 'run `clerk-harness emulator --help`' });
+    const known = sub === 'rotate' || sub === 'fault' || sub === 'wait';
+    if (extra.length > 0 || (sub !== undefined && !known)) {
+      throw new HarnessError('USAGE', `emulator: unexpected argument "${known ? extra[0] : sub}"`, { hint: 'run `clerk-harness emulator --help`' });
     }
     checkSecretKey(values['secret-key']);
+    if (sub === 'wait') return runWait(ctx, values);
     if (sub) return runSubcommand(ctx, sub, values);
 
     const port = intFlag('emulator', 'port', values.port, DEFAULT_PORT);

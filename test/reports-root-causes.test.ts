@@ -58,6 +58,33 @@ describe('root causes', () => {
     expect(causes[2]!.title).toMatch(/^403 where 401 is right/);
   });
 
+  it('an accepted altered signature explains every forged token accepted on that endpoint: one cause, one fix', () => {
+    const VERIFY = 'Verify the signature with the instance key';
+    const forged = (endpoint: string, caseId: string, hint: string) => ({ ...accepted(endpoint, caseId), hint });
+    const rs: CaseResult[] = [
+      forged('create job', 'signature-altered', VERIFY),
+      forged('create job', 'truncated-token', 'Verify the signature on every request'),
+      forged('create job', 'alg-none', ALG),
+      forged('create job', 'embedded-jwk', 'Never trust a key from the token'),
+      { ...forged('create job', 'role-claim-tampered', 'verify before reading o.rol'), cause: 'authz-role-tampered' },
+      // sub changed under the old signature: the owner-only route's own 404 (past authentication).
+      r('create job', 'payload-tampered', { verdict: 'finding', pastAuthentication: true, message: '404 instead of 401: the token was authenticated', hint: 'use verify' }),
+      r('create job', 'missing-exp', { verdict: 'finding', severity: 'medium', accepted: true, message: 'accepted with 201', hint: 'require exp' }),
+      // Here signatures are checked (the altered one was refused), but alg none gets through: its own cause.
+      r('list jobs', 'signature-altered', { message: '401 as expected' }),
+      forged('list jobs', 'alg-none', ALG),
+    ];
+    const causes = rootCauses(report(rs));
+    expect(causes.map((c) => [c.id, c.cases.slice().sort(), c.endpoints, c.fix])).toEqual([
+      ['rc-signature-not-verified', ['alg-none', 'embedded-jwk', 'payload-tampered', 'role-claim-tampered', 'signature-altered', 'truncated-token'], ['POST /jobs'], VERIFY],
+      ['rc-alg-none', ['alg-none'], ['GET /jobs'], ALG],
+      ['rc-missing-exp', ['missing-exp'], ['POST /jobs'], 'require exp'],
+    ]);
+    expect(causes[0]!.title).toMatch(/^token signatures are not verified/);
+    expect(causes[0]!.messages).toEqual(['accepted with 201; a correct server rejects this token with 401']);
+    expect(causes[0]!.results).toHaveLength(6);
+  });
+
   it('every view is the same whatever order concurrent tests finished in', () => {
     const a = report(results);
     // The endpoints keep the suite's order (run.ts sorts results into plan order); cases finish in any order.
@@ -116,7 +143,8 @@ describe('HTML', () => {
     expect(counts).toBeLessThan(matrix!);
     expect(html).toMatch(/<section class="cause sev-critical" id="rc-alg-none">\n<h3><span class="badge sev-critical">critical<\/span> 1\. accepts a token it must reject/);
     expect(html.match(/Pin the algorithm/g)!.length).toBe(1 + 3); // the cause's fix once, plus each cell's own details
-    expect(html).toContain('<a href="#cell-0-alg-none"><code>alg-none</code></a>');
+    // A cause on several endpoints names each case once, with a link to each cell it failed in.
+    expect(html).toContain('<span class="case-on"><code>alg-none</code> (<a href="#cell-0-alg-none">POST /jobs</a>, <a href="#cell-1-alg-none">GET /jobs</a>)</span>');
     // Details sit inside their cell (<details> per cell: any number open at once, no script).
     expect(html).toMatch(/<td class="v-finding s-critical" id="cell-0-alg-none"><details><summary>critical <small>201<\/small><\/summary><div class="detail"><table>/);
     expect(html).toContain('<a href="#rc-alg-none">rc-alg-none</a>');

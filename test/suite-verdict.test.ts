@@ -63,6 +63,18 @@ describe('judge', () => {
     }
   });
 
+  it('on a route that hides other users\' objects (refused_status 404), a 404 for a bad token means it was authenticated', () => {
+    const owned = { ...endpoint, method: 'GET', path: '/jobs/{job_id}', acceptedStatus: [200], access: { refusedStatus: 404 } };
+    const judged = (c: CaseDef, access: typeof owned) => judge({ caseDef: c, expect: c.expect, endpoint: access, observed: { status: 404, bodyExcerpt: '', headers: {}, durationMs: 1 }, sent: 'token' });
+    const r = judged(caseDef({ severity: 'critical' }), owned);
+    expect(r).toMatchObject({ verdict: 'finding', severity: 'critical', pastAuthentication: true, hint: 'fix it' });
+    expect(r.cause).toBeUndefined();
+    expect(r.message).toMatch(/^404 instead of 401: .*the token was authenticated/);
+    // A route that refuses with 403 still says a 404 is a missing endpoint; a valid token's 404 too.
+    expect(judged(caseDef(), { ...owned, access: { refusedStatus: 403 } })).toMatchObject({ cause: 'endpoint-not-found' });
+    expect(judged(caseDef({ expect: 'accepted', severity: 'high' }), owned)).toMatchObject({ cause: 'endpoint-not-found' });
+  });
+
   it('reports an accepted request answered with another 2xx than accepted_status as low advice, naming the setting', () => {
     const r = run(caseDef({ expect: 'accepted', severity: 'high' }), 200);
     expect(r.verdict).toBe('finding');

@@ -44,12 +44,19 @@ export function renderHtml(report: RunReport): string {
 
   const causeCards = causes.map((c, i) => {
     const sev = c.kind === 'blocker' ? 'blocked' : c.severity;
-    const links = c.results.map((r) => `<a href="#${cellId(r.endpoint, r.caseId)}"><code>${esc(r.caseId)}</code></a>`);
+    // One endpoint: a link per case. Several: each case once, with a link per endpoint it failed on.
+    const links =
+      c.endpoints.length <= 1
+        ? c.results.map((r) => `<a href="#${cellId(r.endpoint, r.caseId)}"><code>${esc(r.caseId)}</code></a>`)
+        : c.cases.map((id) => {
+            const on = c.results.filter((r) => r.caseId === id).map((r) => `<a href="#${cellId(r.endpoint, r.caseId)}">${esc(r.request)}</a>`);
+            return `<span class="case-on"><code>${esc(id)}</code> (${on.join(', ')})</span>`;
+          });
     return `<section class="cause sev-${sev}" id="${c.id}">
 <h3><span class="badge sev-${sev}">${esc(sev)}</span> ${i + 1}. ${esc(c.title)}${c.kind === 'finding' && !c.failing ? ` <small>(below the gate ${esc(report.failOn)})</small>` : ''}</h3>
 ${c.messages.map((m) => `<p class="observed">${esc(m)}</p>`).join('\n')}
 ${c.fix ? `<p class="fix"><strong>Fix:</strong> ${esc(c.fix)}</p>` : ''}${c.doctor ? `\n<p>Then: <code>${esc(c.doctor)}</code></p>` : ''}
-<p class="where">${c.kind === 'blocker' ? `${c.blockedCases} cases could not be judged` : `${c.results.length} case${c.results.length === 1 ? '' : 's'}`} on ${esc(c.endpoints.join(', '))}: ${[...new Set(links)].join(' ')}</p>
+<p class="where">${c.kind === 'blocker' ? `${c.blockedCases} cases could not be judged` : `${c.results.length} case${c.results.length === 1 ? '' : 's'}`} on ${esc(c.endpoints.join(', '))}: ${[...new Set(links)].join(c.endpoints.length <= 1 ? ' ' : '; ')}</p>
 </section>`;
   });
 

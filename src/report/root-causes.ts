@@ -50,6 +50,36 @@ const POLICY_TITLES: Record<string, string> = {
 };
 
 const catalogueIndex = new Map(CATALOGUE.map((c, i) => [c.id, i]));
+const catalogueTags = new Map(CATALOGUE.map((c) => [c.id, c.tags]));
+
+/**
+ * A genuine token with altered signature bytes accepted means the signature is not checked at all
+ * (decode instead of verify); then every token not signed by the instance key (alg none, HS256,
+ * a foreign key, an injected key, a truncated or tampered token) is accepted on that endpoint for
+ * that one reason, and needs that one fix. Cases of other kinds (exp, iss, claims) keep their own.
+ */
+const UNVERIFIED_PROBE = 'signature-altered';
+const FORGERY_TAGS = new Set(['signature', 'algorithm', 'key-injection', 'kid']);
+/** Authorization cases whose token is forged too (a claim changed under the original signature). */
+const AUTHZ_FORGERIES = new Set(['role-claim-tampered']);
+const UNVERIFIED_TITLE = 'token signatures are not verified: a genuine token with altered signature bytes is accepted, and so are the forged ones';
+
+/** The distinct observations, one per shape: "token_iat missing, expected 1796299090" once, not per token. */
+function distinctMessages(messages: string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const m of messages) {
+    const shape = m.replace(/\d+/g, '#');
+    if (!seen.has(shape)) seen.set(shape, m);
+  }
+  return [...seen.values()];
+}
+
+function isForgery(r: CaseResult): boolean {
+  const authzForgery = AUTHZ_FORGERIES.has(r.caseId);
+  const forged = authzForgery || (catalogueTags.get(r.caseId) ?? []).some((t) => FORGERY_TAGS.has(t));
+  // A cause the answer named stays its own, except the authz forgeries' own generic cause.
+  return r.expect === 'rejected' && (r.accepted === true || r.pastAuthentication === true) && (!r.cause || authzForgery) && forged;
+}
 const caseOrder = (id: string) => catalogueIndex.get(id) ?? Number.MAX_SAFE_INTEGER;
 
 function causeTitle(cause: string | undefined): string | undefined {
@@ -96,23 +126,25 @@ export function rootCauses(report: RunReport): RootCause[] {
     });
   }
   const groups = new Map<string, CaseResult[]>();
+  const unverified = new Set(report.results.filter((r) => r.verdict === 'finding' && r.caseId === UNVERIFIED_PROBE && isForgery(r)).map((r) => r.endpoint));
   for (const r of orderedResults(report.results)) {
     if (r.verdict !== 'finding') continue;
     // One cause with one fix; findings the answer gave no cause for group by their fix.
-    const key = r.cause ? `cause:${r.cause}` : `fix:${r.hint ?? r.message}`;
+    const key = unverified.has(r.endpoint) && isForgery(r) ? 'unverified' : r.cause ? `cause:${r.cause}` : `fix:${r.hint ?? r.message}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const findingCauses = [...groups.values()].map((rs): RootCause => {
+  const findingCauses = [...groups.entries()].map(([key, rs]): RootCause => {
     rs.sort((a, b) => caseOrder(a.caseId) - caseOrder(b.caseId));
     const severity = rs.map((r) => r.severity as Exclude<Severity, 'info'>).sort((a, b) => severityRank(a) - severityRank(b))[0]!;
+    const probe = key === 'unverified' ? rs.find((r) => r.caseId === UNVERIFIED_PROBE) : undefined;
     return {
-      id: '',
+      id: probe ? 'rc-signature-not-verified' : '',
       kind: 'finding',
-      title: titleFor(rs),
+      title: probe ? UNVERIFIED_TITLE : titleFor(rs),
       severity,
-      cause: rs[0]!.cause,
-      fix: rs.find((r) => r.hint)?.hint ?? '',
-      messages: [...new Set(rs.map((r) => r.message))],
+      cause: probe ? undefined : rs[0]!.cause,
+      fix: (probe ?? rs.find((r) => r.hint))?.hint ?? '',
+      messages: probe ? [probe.message] : distinctMessages(rs.map((r) => r.message)),
       cases: [...new Set(rs.map((r) => r.caseId))],
       endpoints: [...new Set(rs.map((r) => r.request))],
       results: rs,
@@ -127,6 +159,11 @@ export function rootCauses(report: RunReport): RootCause[] {
   );
   const used = new Set(out.map((c) => c.id));
   for (const c of findingCauses) {
+    if (c.id) {
+      used.add(c.id);
+      out.push(c);
+      continue;
+    }
     let id = `rc-${slug(c.cause ?? c.cases[0]!)}`;
     for (let n = 2; used.has(id); n++) id = `rc-${slug(c.cause ?? c.cases[0]!)}-${n}`;
     used.add(id);

@@ -55,6 +55,8 @@ export interface CaseResult {
   cause?: string;
   /** The target let the request through (the suite's accepted statuses or any 2xx). */
   accepted?: boolean;
+  /** A token that must be rejected got the route's authorization refusal instead: it was authenticated. */
+  pastAuthentication?: boolean;
   /** verdict 'blocked': the blocker's cause. */
   blockedBy?: string;
   /** Whose tokens were sent (suites with personas); reports name the case `endpoint > persona > case`. */

@@ -14,7 +14,8 @@ export { severityAtLeast } from './policy.js';
 export interface JudgeInput {
   caseDef: CaseDef;
   expect: Expectation; // after suite overrides
-  endpoint: { name: string; method: string; path: string; acceptedStatus: number[]; rejectedStatus: number[] };
+  /** `access`: the endpoint's authorization rule, when the suite gives one. */
+  endpoint: { name: string; method: string; path: string; acceptedStatus: number[]; rejectedStatus: number[]; access?: { refusedStatus: number } };
   observed: Observed;
   /** The full response body (not kept in the result), for the diagnosis. */
   body?: string;
@@ -73,6 +74,14 @@ export function judge(input: JudgeInput): CaseResult {
       const why = d ? `: ${describeDiagnosis(d)}` : ': the verifier crashes on this input';
       return finding(STATUS_POLICY.crashOnBadToken, `server error ${s} instead of ${want}${why}`,
         d ? d.fix : `catch verification errors and answer ${want}; a 5xx on a bad token hides the cause and can leak stack traces`, d ?? { cause: 'server-error', title: '', fix: '', evidence: [], verifiers: [] });
+    }
+    if (s === 404 && endpoint.access?.refusedStatus === 404) {
+      // This route answers 404 to a signed-in user who is not allowed (it hides the object): the
+      // token got past authentication and was refused only by the ownership check.
+      return {
+        ...finding(caseDef.severity, `404 instead of ${want}: the route's refusal for a signed-in user who may not see the object (refused_status 404), so the token was authenticated; a correct server rejects it with ${want} first`, caseDef.hint),
+        pastAuthentication: true,
+      };
     }
     if (s === 404) {
       return finding(STATUS_POLICY.endpointNotFound, `404 instead of ${want}: the endpoint ${endpoint.method} ${endpoint.path} was not found`,

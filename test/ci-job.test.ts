@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startEmulator } from '../src/emulator/index.js';
 import { envFileText, PYTHON, pythonAvailable } from './conformance/backends.js';
@@ -92,12 +92,10 @@ interface Workspace {
   env: Record<string, string | undefined>;
 }
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+type OnFinished = (fn: () => Promise<void> | void) => void;
 
-async function workspace(): Promise<Workspace> {
+/** A runner workspace; `onFinished` (the test's own onTestFinished: the tests run concurrently) stops what is left and removes it. */
+async function workspace(onFinished: OnFinished): Promise<Workspace> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ci-job-'));
   const temp = path.join(dir, '_runner_temp');
   mkdirSync(temp);
@@ -107,7 +105,7 @@ async function workspace(): Promise<Workspace> {
   symlinkSync(PYTHON, path.join(bin, 'python3'));
   const env = { PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(path.delimiter), HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1', CLERK_TELEMETRY_DISABLED: '1', npm_config_update_notifier: 'false', npm_config_offline: 'true' };
   const ws: Workspace = { dir, temp, emuPort: await freePort(), apiPort: await freePort(), uploads: [], env };
-  cleanups.push(async () => {
+  onFinished(async () => {
     // Whatever a failed assertion left running (the stop step normally did this).
     for (const f of ['backend/backend.pid', 'clerk-harness/emulator.pid', '_runner_temp/clerk-backend.pid', '_runner_temp/clerk-emulator.pid']) {
       try {
@@ -172,9 +170,9 @@ function rewrite(ws: Workspace, waitSeconds?: number) {
 const show = (outcomes: StepOutcome[]) => outcomes.map((o) => `--- [${o.status}${o.code !== undefined ? ` ${o.code}` : ''}] ${o.label}\n${o.output}`).join('\n');
 const statuses = (outcomes: StepOutcome[]) => outcomes.map((o) => o.status);
 
-describe.skipIf(missing !== undefined)(`README CI job and action.yml${missing ? ` — skipped: ${missing}` : ''}`, () => {
-  it('the README job passes on a correct backend, keeps the backend\'s own env lines, and stops what it started', async () => {
-    const ws = await workspace();
+describe.skipIf(missing !== undefined)(`README CI job and action.yml${missing ? ` — skipped: ${missing}` : ''}`, { concurrent: true }, () => {
+  it('the README job passes on a correct backend, keeps the backend\'s own env lines, and stops what it started', async ({ onTestFinished }) => {
+    const ws = await workspace(onTestFinished);
     const steps = readmeJob();
     const outcomes = await runSteps(steps, { workspace: ws.dir, runnerTemp: ws.temp, env: ws.env, uses: uses(ws, 'APP_GREETING=hello\n'), rewrite: rewrite(ws) });
     expect(statuses(outcomes), show(outcomes)).toEqual(steps.map(() => 'success'));
@@ -193,8 +191,8 @@ describe.skipIf(missing !== undefined)(`README CI job and action.yml${missing ? 
     expect(await refused(ws.apiPort), 'backend still listening after the stop step').toBe(true);
   }, 90_000);
 
-  it('a stale .env.local does not pass the wait when the emulator cannot start; upload and stop still run', async () => {
-    const ws = await workspace();
+  it('a stale .env.local does not pass the wait when the emulator cannot start; upload and stop still run', async ({ onTestFinished }) => {
+    const ws = await workspace(onTestFinished);
     // The lines an earlier emulator on the same port wrote (a self-hosted runner's leftover workspace).
     const earlier = await startEmulator({ port: ws.emuPort });
     const stale = envFileText(earlier.env());
@@ -202,7 +200,7 @@ describe.skipIf(missing !== undefined)(`README CI job and action.yml${missing ? 
     // Something else holds the emulator's port now, so the job's emulator exits at once.
     const squatter: Server = createServer((_req, res) => res.end('hello'));
     await new Promise<void>((r) => squatter.listen(ws.emuPort, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => squatter.close(() => r())));
+    onTestFinished(() => new Promise<void>((r) => squatter.close(() => r())));
 
     const steps = readmeJob();
     const outcomes = await runSteps(steps, { workspace: ws.dir, runnerTemp: ws.temp, env: ws.env, uses: uses(ws, `APP_GREETING=hello\n${stale}`), rewrite: rewrite(ws, 4) });
@@ -216,8 +214,8 @@ describe.skipIf(missing !== undefined)(`README CI job and action.yml${missing ? 
     expect(await refused(ws.apiPort)).toBe(true);
   }, 60_000);
 
-  async function runAction(backendCommand: string) {
-    const ws = await workspace();
+  async function runAction(onFinished: OnFinished, backendCommand: string) {
+    const ws = await workspace(onFinished);
     checkoutBackend(ws, 'backend', 'APP_GREETING=hello\n');
     checkoutHarness(ws, '_actions/clerk-harness');
     const inputs = {
@@ -238,8 +236,8 @@ describe.skipIf(missing !== undefined)(`README CI job and action.yml${missing ? 
     return { ws, steps, outcomes };
   }
 
-  it('action.yml: emulator, backend, run, upload and stop on a correct backend', async () => {
-    const { ws, steps, outcomes } = await runAction('python3 -m uvicorn main.api.app:app --port 8000');
+  it('action.yml: emulator, backend, run, upload and stop on a correct backend', async ({ onTestFinished }) => {
+    const { ws, steps, outcomes } = await runAction(onTestFinished, 'python3 -m uvicorn main.api.app:app --port 8000');
     expect(statuses(outcomes), show(outcomes)).toEqual(steps.map(() => 'success'));
     expect(ws.uploads).toEqual([path.join(ws.dir, 'clerk-harness-reports')]);
     const report = JSON.parse(readFileSync(path.join(ws.uploads[0]!, 'results.json'), 'utf8')) as { status: string };
@@ -249,8 +247,8 @@ describe.skipIf(missing !== undefined)(`README CI job and action.yml${missing ? 
     expect(await refused(ws.apiPort)).toBe(true);
   }, 90_000);
 
-  it('action.yml: a backend that accepts expired tokens fails the run step; the reports are uploaded anyway', async () => {
-    const { ws, steps, outcomes } = await runAction('FAULTS=accept-expired python3 -m uvicorn main.api.app:app --port 8000');
+  it('action.yml: a backend that accepts expired tokens fails the run step; the reports are uploaded anyway', async ({ onTestFinished }) => {
+    const { ws, steps, outcomes } = await runAction(onTestFinished, 'FAULTS=accept-expired python3 -m uvicorn main.api.app:app --port 8000');
     const runStep = steps.findIndex((s) => /clerk-harness.js run /.test(s.run ?? ''));
     expect(statuses(outcomes).slice(0, runStep), show(outcomes)).toEqual(steps.slice(0, runStep).map(() => 'success'));
     expect(outcomes[runStep]!.status, show(outcomes)).toBe('failure');

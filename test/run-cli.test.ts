@@ -69,6 +69,10 @@ describe('run against the correct reference target', () => {
     const template = run.report.results.find((r) => r.caseId === 'template-token');
     expect(template?.verdict).toBe('skip');
     expect(template?.skipReason).toMatch(/JWT template/);
+    // The live list names what runs, not the package's folder or its compiled spec file.
+    expect(run.stdout).toMatch(/clerk-harness run \(vitest v\d/);
+    expect(run.stdout).toMatch(/ auth suite \(\d+ tests/);
+    expect(run.stdout).not.toMatch(/auth\.spec\.js|RUN {1,2}v\d/);
   });
 
   it('writes every report, parseable, with no secret in them or in the output', () => {

@@ -273,6 +273,9 @@ const command: Command = {
     }
     checkSecretKey(values['secret-key']);
     if (sub === 'wait') return runWait(ctx, values);
+    for (const flag of ['env-file', 'timeout'] as const) {
+      if (values[flag] !== undefined) throw new HarnessError('USAGE', `emulator: --${flag} belongs to \`emulator wait\``, { hint: `e.g. clerk-harness emulator wait --${flag === 'timeout' ? 'timeout 30' : 'env-file .env.local'}` });
+    }
     if (sub) return runSubcommand(ctx, sub, values);
 
     const port = intFlag('emulator', 'port', values.port, DEFAULT_PORT);

@@ -75,11 +75,11 @@ export async function startBackend(emulator: Emulator, faults: Fault[]): Promise
 
 const body = new URL('../fixtures/job.json', import.meta.url).pathname;
 const stamp = Date.now().toString(36);
-export function suiteText(tag: string): string {
+export function suiteText(tag: string, extraCases: string[] = []): string {
   return `name: authz ${tag}
 audit: false
 cases:
-  include: [valid-session-token, no-authorization-header, payload-tampered, "tag:authz"]
+  include: [valid-session-token, no-authorization-header, payload-tampered, ${extraCases.map((c) => `${c}, `).join('')}"tag:authz"]
 personas:
   alice: { email: alice-${tag}-${stamp}@example.com, organization: acme-${tag}-${stamp}, role: "org:admin" }
   bob: { email: bob-${tag}-${stamp}@example.com, organization: acme-${tag}-${stamp}, role: "org:member" }
@@ -112,10 +112,10 @@ export async function judge(emulator: Emulator, faults: Fault[]): Promise<RunRep
 }
 
 /** The persona suite above, run by the real runner against any backend at `url` that trusts `emulator`. */
-export async function judgeAt(emulator: Emulator, url: string, tag: string): Promise<RunReport> {
+export async function judgeAt(emulator: Emulator, url: string, tag: string, extraCases: string[] = []): Promise<RunReport> {
   const dir = mkdtempSync(path.join(tmpdir(), 'authz-run-'));
   const file = path.join(dir, 'suite.yaml');
-  writeFileSync(file, suiteText(tag));
+  writeFileSync(file, suiteText(tag, extraCases));
   const suite = loadSuite(file, { cwd: dir });
   const plan = await buildPlan({
     suite,

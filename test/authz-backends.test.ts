@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { AUTHZ_FLAWS } from '../src/target/flaws.js';
 import type { RunReport } from '../src/report/summary.js';
+import { rootCauses } from '../src/report/root-causes.js';
 import { judgeAt } from './authz-backend-helper.js';
 import { startReferenceTarget } from '../src/target/reference.js';
 import {
@@ -245,5 +246,29 @@ describe('the harness run with personas against the conformance backends', () =>
       ]);
     }, 90_000);
   }
+
+  // PyJWT with options={"verify_signature": False} (the documents' anti-pattern) decodes any token.
+  // Expected from that: a token whose sub was changed under the old signature is read as another
+  // user, so the owner-only GET answers its own "not found" for other users' jobs (404): the token
+  // was authenticated, which is critical, not a missing endpoint. On DELETE the same token keeps
+  // alice's admin role in acme and gets in (204); bob's token with o.rol rewritten to admin gets in
+  // too. All of it is one root cause, the unverified signature, as the altered signature shows.
+  it.skipIf(!python.ok)('FastAPI + PyJWT without signature verification: forged tokens past authentication, one root cause', async () => {
+    const backend = await startFastapiBackend({ env: emu.env(), faults: ['no-signature-check'] });
+    running.push(backend);
+    const report = await judgeAt(emu, backend.url, 'conf-nosig', ['signature-altered']);
+    const got = findings(report);
+    for (const f of ['read job/payload-tampered:critical', 'read job/signature-altered:critical', 'delete job/payload-tampered:critical', 'delete job/role-claim-tampered:critical', 'delete job/signature-altered:critical']) {
+      expect(got, explain(report)).toContain(f);
+    }
+    const readTampered = report.results.find((x) => x.endpoint === 'read job' && x.caseId === 'payload-tampered')!;
+    expect(readTampered.observed?.status).toBe(404);
+    expect(readTampered.pastAuthentication).toBe(true);
+    expect(report.results.filter((x) => x.cause === 'endpoint-not-found'), explain(report)).toEqual([]);
+    const causes = rootCauses(report);
+    expect(causes[0]!.id).toBe('rc-signature-not-verified');
+    expect([...causes[0]!.cases].sort()).toEqual(['payload-tampered', 'role-claim-tampered', 'signature-altered']);
+    expect(causes[0]!.endpoints).toEqual(['GET /jobs/{job_id}', 'DELETE /jobs/{job_id}']);
+  }, 90_000);
 });
 

@@ -2,7 +2,9 @@
  * `artillery run` (the devDependency, spawned as a user runs it) of the shipped example scenario
  * against the reference target, with the `clerk-harness/artillery` processor minting from the
  * emulator: every request carries a fresh token and is accepted. The phases are shortened with
- * Artillery's own --overrides; the scenario file itself is the one in examples/artillery/.
+ * Artillery's own --overrides; the scenario file itself is the one in examples/artillery/. Only
+ * Artillery's telemetry client is replaced (test/helpers/offline-artillery.cjs): offline, it holds
+ * the exit for ~12 s.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { startReferenceTarget } from '../src/target/reference.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ARTILLERY = path.join(ROOT, 'node_modules', '.bin', 'artillery');
 const SCENARIO = path.join(ROOT, 'examples', 'artillery', 'scenario.yml');
+const OFFLINE_ARTILLERY = path.join(ROOT, 'test', 'helpers', 'offline-artillery.cjs');
 
 interface ArtilleryReport {
   aggregate: { counters: Record<string, number>; summaries: Record<string, { max: number; count: number }> };
@@ -26,10 +29,14 @@ interface ArtilleryReport {
 
 function artillery(dir: string, targetUrl: string, env: Record<string, string>): Promise<{ code: number | null; output: string; report: ArtilleryReport }> {
   const out = path.join(dir, `report-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const args = ['run', SCENARIO, '--target', targetUrl, '--overrides', JSON.stringify({ config: { phases: [{ duration: 3, arrivalRate: 4 }] } }), '--output', out];
+  const args = ['run', SCENARIO, '--target', targetUrl, '--overrides', JSON.stringify({ config: { phases: [{ duration: 1, arrivalRate: 4 }] } }), '--output', out];
   return new Promise((resolve, reject) => {
     // cwd is an empty folder: no .env.local of this checkout can leak into the processor.
-    const child = spawn(ARTILLERY, args, { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ARTILLERY_DISABLE_TELEMETRY: 'true', CLERK_TELEMETRY_DISABLED: '1', ...env } });
+    // OFFLINE_ARTILLERY stops Artillery's exit-time telemetry post, which retries ~12 s offline.
+    const child = spawn(ARTILLERY, args, {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ARTILLERY_DISABLE_TELEMETRY: 'true', CLERK_TELEMETRY_DISABLED: '1', NODE_OPTIONS: `--require ${OFFLINE_ARTILLERY}`, ...env },
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

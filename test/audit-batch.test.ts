@@ -98,7 +98,11 @@ describe('createAuditProbe against a real audit file', () => {
   afterAll(() => tmp.cleanup());
 
   /** A fake exchange: a "server" that answers and appends what a backend of the given kind writes. */
-  function exchange(planned: 'accepted' | 'rejected' | 'unaudited', opts: { sub?: string; iat?: number; writes?: Array<Record<string, unknown>> }, sends: { n: number }) {
+  function exchange(
+    planned: 'accepted' | 'rejected' | 'unaudited',
+    opts: { sub?: string; iat?: number; writes?: Array<Record<string, unknown>>; answered?: 'refused' | 'nothing-to-check' },
+    sends: { n: number },
+  ) {
     return {
       planned,
       async send() {
@@ -108,7 +112,9 @@ describe('createAuditProbe against a real audit file', () => {
         const requestEnd = Date.now();
         const expectation: AuditExpectation = planned === 'accepted'
           ? { kind: 'accepted', sub: opts.sub!, iat: opts.iat!, email: null, requestStart, requestEnd }
-          : planned === 'rejected' ? { kind: 'rejected' } : { kind: 'none' };
+          : planned === 'rejected' && opts.answered !== 'nothing-to-check'
+            ? { kind: 'rejected', ...(opts.sub ? { identity: { sub: opts.sub, iat: opts.iat } } : {}) }
+            : { kind: 'none', ...(opts.sub ? { identity: { sub: opts.sub, iat: opts.iat } } : {}) };
         return { response: planned, expectation };
       },
     };
@@ -155,6 +161,37 @@ describe('createAuditProbe against a real audit file', () => {
     expect(outcomes[1]!.issues).toEqual([]);
     expect(outcomes[2]!.issues!.map((i) => i.message).join()).toMatch(/no audit entry written/);
     expect(sends.n).toBe(6);
+  });
+
+  it('an accepted answer with nothing to check shares its identity with forged tokens: one re-sent window without it, not one quiet period each', async () => {
+    const windows: string[] = [];
+    const probe = await createAuditProbe(audit, { onWindow: (kind, size) => windows.push(`${kind} x${size}`) });
+    const sends = { n: 0 };
+    const forged = { sub: 'user_same', iat: 300, writes: [failureEntry()] };
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 6 }, () => probe.exchange(exchange('rejected', forged, sends))),
+      // e.g. the oversized token, genuinely signed: the target may take it and log a success
+      probe.exchange(exchange('rejected', { sub: 'user_same', iat: 300, answered: 'nothing-to-check', writes: [successEntry({ user_id: 'user_same', token_iat: 300 })] }, sends)),
+    ]);
+    expect(outcomes.map((o) => o.issues)).toEqual([...Array(6).fill([]), undefined]);
+    expect(windows).toEqual(['rejected x7', 'rejected x6']);
+    expect(sends.n).toBe(13);
+  });
+
+  it('a forged token that logs a success beside such an answer is still found exactly (re-sent window, then one by one)', async () => {
+    const windows: string[] = [];
+    const probe = await createAuditProbe(audit, { onWindow: (kind, size) => windows.push(`${kind} x${size}`) });
+    const sends = { n: 0 };
+    const outcomes = await Promise.all([
+      probe.exchange(exchange('rejected', { sub: 'user_same', iat: 400 }, sends)),
+      probe.exchange(exchange('rejected', { sub: 'user_same', iat: 400, writes: [successEntry({ user_id: 'user_same', token_iat: 400 })] }, sends)),
+      probe.exchange(exchange('rejected', { sub: 'user_same', iat: 400, answered: 'nothing-to-check', writes: [successEntry({ user_id: 'user_same', token_iat: 400 })] }, sends)),
+    ]);
+    expect(outcomes[0]!.issues).toEqual([]);
+    expect(outcomes[1]!.issues!.map((i) => i.message).join()).toMatch(/a rejected request wrote a success audit entry/);
+    expect(outcomes[2]!.issues).toBeUndefined();
+    expect(windows).toEqual(['rejected x3', 'rejected x2']); // then each of the two alone (serial re-checks open no window)
+    expect(sends.n).toBe(3 + 2 + 2);
   });
 
   it('requests to an endpoint whose lines nobody checks run in their own window: their success lines are blamed on no refused request', async () => {

@@ -73,7 +73,14 @@ export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOpt
     sent.forEach((s, i) => (s.status === 'rejected' ? batch[i]!.reject(s.reason) : batch[i]!.resolve({ response: s.value.response })));
   }
 
-  async function window(batch: Member[]): Promise<void> {
+  /**
+   * One window. `again` is false for the one re-send an ambiguous window may get: when the window
+   * held answers with nothing to check (a refusal-planned case the target accepted, e.g. uvicorn
+   * taking the oversized token), their success lines may carry the identity the window's forged
+   * tokens copy. Without them, the same requests usually attribute cleanly in one more window,
+   * instead of one quiet period each.
+   */
+  async function window(batch: Member[], again = true): Promise<void> {
     options.onWindow?.(batch[0]!.x.planned, batch.length);
     if (batch[0]!.x.planned === 'unaudited') return unchecked(batch);
     if (batch.length === 1) return alone(batch[0]!);
@@ -96,7 +103,9 @@ export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOpt
       return;
     }
     // Answers with nothing to check stand as they are.
-    for (const o of ok) if (o.expectation.kind === 'none') o.member.resolve({ response: o.response });
+    const loose = ok.filter((o) => o.expectation.kind === 'none');
+    for (const o of loose) o.member.resolve({ response: o.response });
+    if (again && loose.length > 0 && checked.length > 1) return window(checked.map((o) => o.member), false);
     // Not attributable line by line: each request again, alone, exactly as a serial run checks it.
     for (const o of checked) {
       try {

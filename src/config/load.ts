@@ -1,12 +1,9 @@
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { HarnessError } from '../errors.js';
+import { cachedValidator } from '../schema-cache.js';
 import { readEnv, type EnvMap } from './env-files.js';
 import { valueProblem } from './placeholders.js';
 import { echoValue, isHttpUrl, URL_RULES } from './url.js';
 import { VARIABLES, type VariableSpec } from './variables.js';
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export interface HarnessConfig {
   readonly clerkSecretKey?: string;
@@ -26,8 +23,16 @@ export const DEFAULT_API_URL = 'https://api.clerk.com';
 export { echoValue } from './url.js';
 export const DEFAULT_TEST_EMAIL = 'clerk-harness+clerk_test@example.com';
 
-const ajv = addFormats(new Ajv({ allErrors: true }));
-const validators = new Map<string, (data: unknown) => boolean>(VARIABLES.map((v) => [v.name, ajv.compile(v.schema)]));
+/** One compiled validator for every variable's schema (compiled once, cached on disk: src/schema-cache.ts). */
+let variablesValidator: ((data: unknown) => boolean) | undefined;
+function validatorFor(name: string): (value: string) => boolean {
+  variablesValidator ??= cachedValidator(
+    { type: 'object', properties: Object.fromEntries(VARIABLES.map((v) => [v.name, v.schema])) },
+    { draft: '07', formats: true, ajv: { allErrors: false } },
+  );
+  const check = variablesValidator;
+  return (value) => check({ [name]: value });
+}
 
 function describe(spec: VariableSpec, env: EnvMap): string {
   const v = env[spec.name];
@@ -44,7 +49,7 @@ function checkVariable(spec: VariableSpec, env: EnvMap): void {
   if (problem) {
     throw new HarnessError('CONFIG_INVALID', `${where} ${problem.detail}`, { hint: spec.fix });
   }
-  const validate = validators.get(spec.name)!;
+  const validate = validatorFor(spec.name);
   const value: string = entry.value;
   // ajv's "uri" format is a pattern: it lets through ports over 65535; Node's URL parser decides.
   if (spec.schema.format === 'uri' && validate(value) === true && !isHttpUrl(value)) {

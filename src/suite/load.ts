@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, visit, type Document } from 'yaml';
 import { checkUserFile, readUserFileSync, userFileExists, UserFileError } from '../config/user-file.js';
 import { echoValue, isHttpUrl, URL_RULES } from '../config/url.js';
 import type { ErrorObject } from 'ajv';
 import { HarnessError } from '../errors.js';
 import { packagePath } from '../paths.js';
+import { cachedValidator, readSchemaJson, type CachedValidator } from '../schema-cache.js';
 import { matcherProblems } from '../audit/classify.js';
 import { loadEndpointAuthz, loadPersonas, type AuthzLoadContext } from './load-authz.js';
 import type { Suite, SuiteEndpoint } from './types.js';
@@ -22,12 +21,9 @@ export const MAX_SUITE_ALIASES = 1000;
 /** An HTTP token (RFC 9110): what a header name may be. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-let validator: ReturnType<Ajv2020['compile']> | undefined;
+let validator: CachedValidator | undefined;
 function validate(data: unknown): ErrorObject[] {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
-    validator = ajv.compile(JSON.parse(readFileSync(SUITE_SCHEMA_FILE, 'utf8')));
-  }
+  validator ??= cachedValidator(readSchemaJson(SUITE_SCHEMA_FILE), { draft: '2020-12', ajv: { allErrors: true, strict: false } });
   return validator(data) ? [] : [...(validator.errors ?? [])];
 }
 

@@ -4,7 +4,8 @@
  * in the shared wording) instead of an exception. Redirects are not followed: a request carrying
  * a secret key stays where it was sent.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici-request.js';
 import { MAX_BODY_BYTES, readCapped } from './body.js';
 import { classifyTransport, type TransportFailure } from './transport-error.js';
 

@@ -8,6 +8,9 @@ import { hasNeed } from './needs.js';
 import { OVERSIZED_CLAIM_BYTES } from './timing.js';
 import type { CaseAuth, CaseDef } from './types.js';
 
+/** The one case that needs the runner's attacker JWKS server (src/suite/worker-deps.ts starts it only for plans with it). */
+export const JKU_CASE_ID = 'jku-attacker-jwks';
+
 const KEY_SOURCE_HINT =
   'Take verification keys only from your own instance (CLERK_JWT_KEY or the instance JWKS); ignore `jwk`, `jku`, `x5u` and `x5c` headers (RFC 8725 §3.10). Standard verifiers do; hand-written key lookups often do not.';
 const KID_HINT =
@@ -34,7 +37,7 @@ export const injectionCases: CaseDef[] = [
     },
   }),
   defineCase({
-    id: 'jku-attacker-jwks',
+    id: JKU_CASE_ID,
     title: 'jku header pointing at an attacker JWKS',
     expect: 'rejected',
     severity: 'critical',

@@ -1,4 +1,3 @@
-import { auditPathFor, loadAuditValidator } from '../audit/index.js';
 import { CATALOGUE } from '../cases/catalogue.js';
 import { planCases } from './plan.js';
 import type { Suite } from './types.js';
@@ -11,6 +10,8 @@ import type { Suite } from './types.js';
 export async function assertSuiteRunnable(suite: Suite): Promise<void> {
   planCases([...CATALOGUE], suite);
   if (suite.audit) {
+    // Loaded only for suites with an audit log: ajv and the schema are not free at start-up.
+    const { auditPathFor, loadAuditValidator } = await import('../audit/index.js');
     auditPathFor({ baseDir: suite.audit.baseDir, pattern: suite.audit.pathPattern }, new Date());
     await loadAuditValidator({ schemaPath: suite.audit.schemaFile });
   }

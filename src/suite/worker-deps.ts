@@ -1,10 +1,10 @@
 import { startAttackerJwks } from '../cases/attacker-jwks.js';
+import { JKU_CASE_ID } from '../cases/injection-cases.js';
 import { getCase } from '../cases/catalogue.js';
 import type { CaseContext, CaseDef } from '../cases/types.js';
 import { createTokenSource } from '../tokens/clerk-source.js';
 import type { MintedToken } from '../tokens/types.js';
 import type { AuditProbe } from './audit-probe.js';
-import { createAuditProbe } from './audit-probe-impl.js';
 import { casesOf, type RunPlan } from './plan.js';
 import { createObjectPool, type ObjectPool } from './authz/objects.js';
 import type { TokenSource } from '../tokens/types.js';
@@ -46,8 +46,12 @@ function expiredTokenFactory(plan: RunPlan, mint: CaseContext['mint']): CaseCont
 export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
   // Independent and each slow in its own way (Backend API calls, an RSA key generated on the
   // thread pool, a schema compile): started together, awaited together.
-  const auditProbe = plan.suite.audit ? createAuditProbe(plan.suite.audit) : Promise.resolve(undefined);
-  const [source, attacker] = await Promise.all([createTokenSource(plan.clerk), startAttackerJwks()]);
+  // The audit machinery (ajv, the schema) is loaded only by suites with an audit log.
+  const suiteAudit = plan.suite.audit;
+  const auditProbe = suiteAudit ? import('./audit-probe-impl.js').then((m) => m.createAuditProbe(suiteAudit)) : Promise.resolve(undefined);
+  // The attacker's JWKS server (and its RSA key) only for a plan with the jku case.
+  const needsAttackerJwks = plan.suite.endpoints.some((e) => casesOf(plan, e).some((c) => c.id === JKU_CASE_ID));
+  const [source, attacker] = await Promise.all([createTokenSource(plan.clerk), needsAttackerJwks ? startAttackerJwks() : undefined]);
   const contextOf = (src: TokenSource): CaseContext => {
     const mint: CaseContext['mint'] = (options) => src.mint(options);
     return {
@@ -57,7 +61,7 @@ export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
       publicKeyPem: plan.publicKeyPem,
       template: plan.template,
       authorizedParty: plan.suite.authorizedParty,
-      attackerJwksUrl: attacker.url,
+      attackerJwksUrl: attacker?.url,
       expiredToken: expiredTokenFactory(plan, mint),
       nowSeconds: () => Math.floor(Date.now() / 1000),
     };
@@ -92,10 +96,10 @@ export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
   return {
     context,
     audit,
-    keyUrlFetches: (match) => attacker.fetchCount(match),
+    keyUrlFetches: (match) => attacker?.fetchCount(match) ?? 0,
     caseById: (id) => getCase(id),
     contextFor,
     objects,
-    stop: () => attacker.stop(),
+    stop: async () => attacker?.stop(),
   };
 }

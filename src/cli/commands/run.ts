@@ -10,8 +10,6 @@ import { renderTerminalSummary } from '../../report/terminal.js';
 import { assertReportsDirUsable, removeStaleReports, writeReports, writeReportsSync } from '../../report/write.js';
 import { isFailing, type RunReport } from '../../report/summary.js';
 import { inPlanOrder, markIncomplete, notRunResults } from '../../report/not-run.js';
-import { listTests, renderList } from '../../report/list.js';
-import { startEmbedded, EMBEDDED_TEMPLATE } from '../../suite/embedded.js';
 import { DEFAULT_SUITE_FILE, loadSuite } from '../../suite/load.js';
 import { buildPlan } from '../../suite/build-plan.js';
 import type { RunPlan } from '../../suite/plan.js';
@@ -152,10 +150,11 @@ const command: Command = {
     if (values.list) {
       // Nothing is started and nothing is sent: the mode is what the configuration says.
       const mode = embedded || isLoopback(config.clerkApiUrl) ? 'emulator' : 'clerk';
+      const { listTests, renderList } = await import('../../report/list.js');
       const tests = await listTests({
         suite,
         mode,
-        template: suite.template ?? (embedded ? EMBEDDED_TEMPLATE : config.jwtTemplate),
+        template: suite.template ?? (embedded ? (await import('../../suite/embedded.js')).EMBEDDED_TEMPLATE : config.jwtTemplate),
         publicKey: mode === 'emulator' || Boolean(config.jwtKey),
         filter: values.filter,
       });
@@ -223,7 +222,8 @@ const command: Command = {
       process.once('SIGTERM', onSignal);
     }
 
-    const env = embedded ? await startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
+    // The embedded emulator and reference target load only when they are used.
+    const env = embedded ? await (await import('../../suite/embedded.js')).startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
     try {
       plan = await buildPlan({
         suite,

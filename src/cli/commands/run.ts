@@ -1,15 +1,12 @@
 import { DEFAULT_FAIL_ON } from '../../suite/policy.js';
-import { reportOfRun } from '../../suite/run-suite.js';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { loadClerkSettings } from '../../tokens/local-emulator.js';
 import { HarnessError } from '../../errors.js';
 import { EXIT, type ExitCode } from '../../exit-codes.js';
 import { redactDeep } from '../../redact.js';
-import { renderTerminalSummary } from '../../report/terminal.js';
-import { assertReportsDirUsable, removeStaleReports, writeReports, writeReportsSync } from '../../report/write.js';
+import { assertReportsDirUsable, removeStaleReports } from '../../report/reports-dir.js';
 import { isFailing, type RunReport } from '../../report/summary.js';
-import { inPlanOrder, markIncomplete, notRunResults } from '../../report/not-run.js';
 import { DEFAULT_SUITE_FILE, loadSuite } from '../../suite/load.js';
 import { buildPlan } from '../../suite/build-plan.js';
 import type { RunPlan } from '../../suite/plan.js';
@@ -20,6 +17,21 @@ import { observeCollectors, type ResultCollector } from '../../report/collector.
 import type { Command } from '../command.js';
 import { parseCommandArgs, urlFlag } from '../command.js';
 import { colorEnvironment, useColor } from '../output.js';
+
+/**
+ * What only the end of a run needs (the result pass, the reports, the summary). It loads while the
+ * plan is built and the suite runs: the test worker is busy then, and this process mostly waits.
+ */
+async function loadEndOfRun() {
+  const [runSuite, write, terminal, notRun] = await Promise.all([
+    import('../../suite/run-suite.js'),
+    import('../../report/write.js'),
+    import('../../report/terminal.js'),
+    import('../../report/not-run.js'),
+  ]);
+  return { ...notRun, reportOfRun: runSuite.reportOfRun, writeReports: write.writeReports, writeReportsSync: write.writeReportsSync, renderTerminalSummary: terminal.renderTerminalSummary };
+}
+type EndOfRun = Awaited<ReturnType<typeof loadEndOfRun>>;
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 const REPORTERS = ['default', 'verbose', 'dot', 'tree', 'tap', 'tap-flat', 'github-actions'];
@@ -181,12 +193,18 @@ const command: Command = {
       config = loadClerkSettings({ cwd: ctx.cwd, environment: ctx.env }).config;
     }
 
+    // Both load while the plan is built (its Backend API calls leave this thread idle).
+    let end: EndOfRun | undefined;
+    const endLoading = loadEndOfRun().then((m) => (end = m));
+    endLoading.catch(() => undefined);
+    import('vitest/node').catch(() => undefined);
+
     let plan: RunPlan | undefined;
     let live: ResultCollector | undefined;
     let started = new Date();
     const reportFrom = (collector: { results: ResultCollector['results']; errors: string[] }, finished = new Date()): RunReport =>
-      reportOfRun(plan!, {
-        results: inPlanOrder(plan!, collector.results),
+      end!.reportOfRun(plan!, {
+        results: end!.inPlanOrder(plan!, collector.results),
         errors: collector.errors,
         started,
         finished,
@@ -198,7 +216,9 @@ const command: Command = {
     // synchronously: vitest's own handler exits the process right after this one.
     const onSignal = (signal: NodeJS.Signals) => {
       process.exitCode = signal === 'SIGINT' ? 130 : 143;
-      if (plan) {
+      if (plan && !end) ctx.stderr.write(`\nclerk-harness run: interrupted by ${signal} before any test ran; no reports written\n`);
+      if (plan && end) {
+        const { markIncomplete, writeReportsSync } = end;
         try {
           const report = markIncomplete(reportFrom({ results: [...(live?.results ?? [])], errors: [...(live?.errors ?? [])] }), plan, {
             filter: values.filter,
@@ -240,6 +260,7 @@ const command: Command = {
       let lastCode: ExitCode = EXIT.OK;
       /** After each run (each rerun in watch mode): summary, reports, exit code. */
       const finish = async (collector: ResultCollector): Promise<ExitCode> => {
+        const { markIncomplete, notRunResults, renderTerminalSummary, writeReports } = end ?? (await endLoading);
         let report = reportFrom(collector);
         if (collector.bailedAt) {
           const r = collector.bailedAt;

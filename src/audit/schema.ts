@@ -39,9 +39,24 @@ export function linearRegExp(pattern: string, flags: string): { test(s: string):
       hint: 'rewrite it without lookahead/lookbehind ((?=, (?!, (?<=) or backreferences (\\1): patterns run on RE2 so that no line can make validation hang',
     });
   }
+  // A pattern usually guards a low-cardinality field (`event`, `outcome`): the same few strings
+  // on every line. RE2 costs about a microsecond a test, so short strings' results are memoized,
+  // in a bounded map (emptied when full: at most MEMO_ENTRIES strings of MEMO_MAX_LENGTH chars).
+  let memo = new Map<string, boolean>();
+  const test = (s: string): boolean => {
+    if (typeof s !== 'string' || s.length > MEMO_MAX_LENGTH) return re.test(s);
+    const known = memo.get(s);
+    if (known !== undefined) return known;
+    const matched = re.test(s);
+    if (memo.size >= MEMO_ENTRIES) memo = new Map();
+    memo.set(s, matched);
+    return matched;
+  };
   // ajv caches compiled patterns by toString(): each must be distinct.
-  return { test: (s: string) => re.test(s), toString: () => `/${pattern}/${flags}` };
+  return { test, toString: () => `/${pattern}/${flags}` };
 }
+const MEMO_ENTRIES = 256;
+const MEMO_MAX_LENGTH = 128;
 linearRegExp.code = 'linearRegExp';
 const UNIQUE_KEYWORD = 'x-unique';
 
@@ -65,27 +80,35 @@ export async function loadAuditValidator(options: { schemaPath?: string; cwd?: s
   const rootId = typeof root.$id === 'string' ? root.$id : pathToFileURL(schemaPath).href;
   bases.set(baseOf(rootId), dirname(schemaPath));
 
-  const ajv = new Ajv2020({
-    allErrors: true,
+  // Every schema a $ref loaded, in load order (the pass/fail validator below is built from them).
+  const loadedSchemas: Array<{ uri: string; schema: AnySchemaObject }> = [];
+  const ajvOptions = {
     strict: true,
     strictTypes: false, // `type: ["string","null"]` with `pattern` is the natural nullable form
     strictRequired: false,
     // The bundled schema's patterns are ours and safe: native RegExp keeps the hot path fast.
     ...(schemaPath === DEFAULT_AUDIT_SCHEMA ? {} : { code: { regExp: linearRegExp } }),
+  } as const;
+  const ajv = new Ajv2020({
+    ...ajvOptions,
+    allErrors: true,
     loadSchema: async (uri) => {
       const file = await insideFolder(fileFor(uri, bases, schemaPath), uri, folder, schemaPath);
       const loaded = await readSchemaFile(file, schemaPath);
       if (typeof loaded.$id === 'string') bases.set(baseOf(new URL(loaded.$id, uri).href), dirname(file));
       registerVendorKeywords(ajv, loaded);
+      loadedSchemas.push({ uri, schema: loaded });
       return loaded;
     },
   });
   addFormats(ajv);
+  fastDateTime(ajv);
   registerVendorKeywords(ajv, root);
 
+  const rootSchema = { ...root, $id: rootId };
   let validate: (data: unknown) => boolean;
   try {
-    validate = await ajv.compileAsync({ ...root, $id: rootId });
+    validate = await ajv.compileAsync(rootSchema);
   } catch (err) {
     if (isHarnessError(err)) {
       if (err.code === 'AUDIT_INVALID' && err.message.startsWith('pattern ')) throw new HarnessError('AUDIT_INVALID', `audit schema ${schemaPath}: ${err.message}`, { hint: err.hint });
@@ -97,13 +120,23 @@ export async function loadAuditValidator(options: { schemaPath?: string; cwd?: s
     });
   }
 
+  // `validate` (allErrors, and the evaluated-properties bookkeeping ajv's 2020 dialect does for
+  // unevaluatedProperties/Items on every call) answers for the violations. Whether a line is valid
+  // at all is decided, once a file's worth of lines has been checked, by a second validator of the
+  // same schemas without either: same verdict, less work a line. Only a failing line runs `validate`.
+  let decide: ((data: unknown) => boolean) | undefined;
+  let checks = 0;
+  const decider = (): ((data: unknown) => boolean) =>
+    (decide ??= passFailValidator(rootSchema, loadedSchemas, ajvOptions) ?? validate);
+
   return {
     schemaPath,
     uniqueFields,
     check(entry) {
       let valid: boolean;
       try {
-        valid = validate(entry);
+        const pass = decide ?? (++checks > PASS_FAIL_AFTER ? decider() : validate);
+        valid = pass(entry) || (pass !== validate && validate(entry));
       } catch (err) {
         // A recursive schema ($ref: "#") over a 100k-deep line: the stack gave out, not the line.
         // (Without recursion ajv never descends that far; toViolations is depth-safe.)
@@ -114,6 +147,117 @@ export async function loadAuditValidator(options: { schemaPath?: string; cwd?: s
       return toViolations((validate as unknown as { errors: Parameters<typeof toViolations>[0] }).errors ?? [], entry);
     },
   };
+}
+
+/** Checks before the pass/fail validator is compiled (a short file or a suite's few lines never pay for it). */
+const PASS_FAIL_AFTER = 1000;
+
+/**
+ * The same schemas compiled for a yes/no answer: `allErrors: false`, and without ajv's
+ * evaluated-properties tracking, which only unevaluatedProperties/unevaluatedItems read (so it is
+ * kept, and `undefined` returned, when any of the schemas has either). undefined too when it does
+ * not compile (it did once already, so that is not expected): the full validator then decides.
+ */
+function passFailValidator(
+  rootSchema: AnySchemaObject,
+  loaded: ReadonlyArray<{ uri: string; schema: AnySchemaObject }>,
+  options: Record<string, unknown>,
+): ((data: unknown) => boolean) | undefined {
+  if (hasKeyword(rootSchema, UNEVALUATED) || loaded.some((l) => hasKeyword(l.schema, UNEVALUATED))) return undefined;
+  try {
+    // validateSchema: false: the schemas passed the meta-schema in the first compile (that check is
+    // most of a compile's 100 ms; without it this one takes about 15).
+    const ajv = new Ajv2020({ ...options, allErrors: false, validateSchema: false });
+    // Ajv2020 always turns the tracking on; it is read only while compiling, so off it goes here.
+    (ajv.opts as { unevaluated?: boolean }).unevaluated = false;
+    addFormats(ajv);
+    fastDateTime(ajv);
+    registerVendorKeywords(ajv, rootSchema);
+    for (const { uri, schema } of loaded) {
+      registerVendorKeywords(ajv, schema);
+      if (!ajv.refs[uri]) ajv.addSchema(schema, uri);
+    }
+    return ajv.compile(rootSchema);
+  } catch {
+    return undefined;
+  }
+}
+
+const UNEVALUATED = new Set(['unevaluatedProperties', 'unevaluatedItems']);
+
+/** Whether any object key anywhere in `schema` is one of `keys` (a property of that name counts too: no harm). */
+function hasKeyword(schema: unknown, keys: ReadonlySet<string>): boolean {
+  const stack: unknown[] = [schema];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!node || typeof node !== 'object') continue;
+    if (Array.isArray(node)) stack.push(...node);
+    else for (const [key, child] of Object.entries(node)) {
+      if (keys.has(key)) return true;
+      stack.push(child);
+    }
+  }
+  return false;
+}
+
+type FormatDefinition = { validate: (s: string) => boolean; compare?: unknown };
+
+/**
+ * ajv-formats' full `date-time` (RFC 3339, time zone required) splits the string with a regex and
+ * runs two more, about 1.5 µs a value, most of a valid line's schema check. The usual shape,
+ * `YYYY-MM-DDTHH:MM:SS[.fff]Z` or `…±HH:MM`, is accepted here by its character codes under the
+ * same rules (month 1–12, the month's days with leap years, 23:59:59, offset hours ≤ 23 and minutes
+ * ≤ 59); anything else (a leap second, another offset form, any bad value) goes to ajv-formats'
+ * own function, so the verdict is the same for every string.
+ */
+function fastDateTime(ajv: Ajv2020): void {
+  const formats = ajv.formats as Record<string, unknown>;
+  const full = formats['date-time'] as FormatDefinition | undefined;
+  if (!full || typeof full.validate !== 'function') return;
+  const slow = full.validate;
+  ajv.addFormat('date-time', { ...full, validate: (s: string) => (typeof s === 'string' && usualDateTime(s)) || slow(s) } as never);
+}
+
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** 0–99 from the two ASCII digits at i, or -1. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** True only for a valid date-time of the usual shape; false means "ask the full check". */
+function usualDateTime(s: string): boolean {
+  const n = s.length;
+  if (n < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || (s.charCodeAt(10) | 0x20) !== 116 ||
+    s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return false;
+  const century = two(s, 0);
+  const yy = two(s, 2);
+  const month = two(s, 5);
+  const day = two(s, 8);
+  const hour = two(s, 11);
+  const minute = two(s, 14);
+  const second = two(s, 17);
+  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  const year = century * 100 + yy;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month]!)) return false;
+  let i = 19;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    const digits = i;
+    for (let c = s.charCodeAt(i); c >= 48 && c <= 57; c = s.charCodeAt(++i));
+    if (i === digits) return false;
+    // 59.99999999999999…: as a number the seconds may round up to 60; leave that to the full check
+    if (second === 59 && i - digits > 12) return false;
+  }
+  const zone = s.charCodeAt(i);
+  if (zone === 90 || zone === 122) return i + 1 === n; // Z or z
+  if ((zone !== 43 && zone !== 45) || i + 6 !== n || s.charCodeAt(i + 3) !== 58) return false;
+  const tzHour = two(s, i + 1);
+  const tzMinute = two(s, i + 4);
+  return tzHour >= 0 && tzHour <= 23 && tzMinute >= 0 && tzMinute <= 59;
 }
 
 function tooDeep() {

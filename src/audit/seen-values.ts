@@ -1,9 +1,10 @@
 /**
  * The values of one `x-unique` field seen so far, in about 30 bytes per value instead of a Map of
  * strings (~100): each value is hashed to 64 bits and kept, with where it was first seen, in typed
- * arrays: an open-addressing table (load ≤ 0.75) of [value index, upper hash half] pairs, so a probe
- * reads one cache line, and fixed-size chunks of per-value records (lower hash half, line, byte
- * offset), so nothing is copied as it grows but the table. Two different values
+ * arrays: an open-addressing table (load ≤ 0.75) of [value index, lower hash half] pairs (the lower
+ * half picks the slot), so a probe reads one cache line and growing reads nothing but the table,
+ * and fixed-size chunks of per-value records (upper hash half, line, byte offset), so nothing is
+ * copied as it grows but the table. Two different values
  * with the same 64-bit hash are told apart exactly: on a hash match the first line is read back
  * from its file (`recheck`) and its value compared, so a reported duplicate is always a real one.
  * A match is rare (a real duplicate, or a collision: ~3·10⁻⁸ odds among a million values), and
@@ -27,15 +28,25 @@ const CHUNK_MASK = CHUNK - 1;
 let H1 = 0;
 let H2 = 0;
 
-/** 64 bits of a string in two 32-bit halves (cyrb53's mixing, both halves kept). */
+/** 64 bits of a string in two 32-bit halves (cyrb53's mixing, both halves kept; two UTF-16 units a round). */
 function hash64(key: string): void {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  for (let i = 0; i < key.length; i++) {
+  const n = key.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const c = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  if (i < n) {
     const c = key.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 2654435761);
     h2 = Math.imul(h2 ^ c, 1597334677);
   }
+  // the length, so that "a" + "\u0000" and "a" (one unit short of a round) differ
+  h1 = Math.imul(h1 ^ n, 2654435761);
+  h2 = Math.imul(h2 ^ n, 1597334677);
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   H1 = h1 >>> 0;
@@ -43,12 +54,12 @@ function hash64(key: string): void {
 }
 
 export class SeenValues {
-  // slot s: table[2s] = value index + 1 (0 = empty), table[2s + 1] = upper hash half
+  // slot s: table[2s] = value index + 1 (0 = empty), table[2s + 1] = lower hash half (its low bits are the slot)
   private table = new Uint32Array(2 << 12);
   private mask = (1 << 12) - 1;
   private count = 0;
-  // per value, in insertion order: lower hash half (the slot), line number, byte offset; file by `fileStarts`
-  private readonly lo: Uint32Array[] = [];
+  // per value, in insertion order: upper hash half, line number, byte offset; file by `fileStarts`
+  private readonly hi: Uint32Array[] = [];
   private readonly lines: Uint32Array[] = [];
   private readonly offsets: Float64Array[] = [];
   /** fileStarts[f] = index of the first value recorded from file f (files come in order). */
@@ -77,9 +88,9 @@ export class SeenValues {
     for (;;) {
       const entry = table[2 * slot]!;
       if (entry === 0) break;
-      if (table[2 * slot + 1] === h2) {
+      if (table[2 * slot + 1] === h1) {
         const i = entry - 1;
-        if (this.lo[i >>> CHUNK_BITS]![i & CHUNK_MASK] === h1 && this.sameKey(i, key)) return this.where(i);
+        if (this.hi[i >>> CHUNK_BITS]![i & CHUNK_MASK] === h2 && this.sameKey(i, key)) return this.where(i);
       }
       slot = (slot + 1) & this.mask;
     }
@@ -111,17 +122,17 @@ export class SeenValues {
     const i = this.count++;
     while (this.fileStarts.length <= fileIndex) this.fileStarts.push(i);
     const c = i >>> CHUNK_BITS;
-    if (c === this.lo.length) {
-      this.lo.push(new Uint32Array(CHUNK));
+    if (c === this.hi.length) {
+      this.hi.push(new Uint32Array(CHUNK));
       this.lines.push(new Uint32Array(CHUNK));
       this.offsets.push(new Float64Array(CHUNK));
     }
     const j = i & CHUNK_MASK;
-    this.lo[c]![j] = h1;
+    this.hi[c]![j] = h2;
     this.lines[c]![j] = lineNo;
     this.offsets[c]![j] = offset;
     this.table[2 * slot] = i + 1;
-    this.table[2 * slot + 1] = h2;
+    this.table[2 * slot + 1] = h1;
     if (this.count * 4 > (this.mask + 1) * 3) this.grow();
   }
 
@@ -132,11 +143,11 @@ export class SeenValues {
     for (let s = 0; s < old.length; s += 2) {
       const entry = old[s]!;
       if (entry === 0) continue;
-      const i = entry - 1;
-      let slot = this.lo[i >>> CHUNK_BITS]![i & CHUNK_MASK]! & mask;
+      const h1 = old[s + 1]!;
+      let slot = h1 & mask;
       while (table[2 * slot] !== 0) slot = (slot + 1) & mask;
       table[2 * slot] = entry;
-      table[2 * slot + 1] = old[s + 1]!;
+      table[2 * slot + 1] = h1;
     }
     this.table = table;
     this.mask = mask;

@@ -6,11 +6,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
 import { HarnessError } from '../errors.js';
 import { buildRules, type RuleSet } from './lib/rules.js';
 import { buildTree } from './tree.js';
 import type { Cause, Tree } from './types.js';
+
+/** yaml is required when the data is first read: a suite worker whose results need no diagnosis never loads it. */
+const require = createRequire(import.meta.url);
 
 export const DIAGNOSTICS_DIR = fileURLToPath(new URL('../../diagnostics/', import.meta.url));
 
@@ -56,6 +59,7 @@ export interface Diagnostics {
 function readYaml(dir: string, name: string): unknown {
   const file = path.join(dir, name);
   try {
+    const { parse } = require('yaml') as typeof import('yaml');
     return parse(readFileSync(file, 'utf8'));
   } catch (cause) {
     throw new HarnessError('CONFIG_INVALID', `cannot read ${file}: ${(cause as Error).message}`, {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * How the runner scales, and what a run costs before its first case (needs `npm run build`):
- *   node bench/run.bench.mjs [--endpoints 1,5,20] [--rounds R] [--warmup W] [--fixed-rounds F] [--no-audit-runs]
+ *   node bench/run.bench.mjs [--endpoints 1,10,20] [--rounds R] [--warmup W] [--fixed-rounds F] [--no-audit-runs]
  *
  * Scaling: suites of 1, 5 and 20 endpoints (POST /jobs under different names) × the whole case
  * catalogue, with the audit log (the reference suite's settings) and with `audit: false`, run with
@@ -127,7 +127,7 @@ async function scalingRun(endpoints, audit) {
 }
 
 // ---- parent ----
-const endpointCounts = String(flag('--endpoints', '1,5,20')).split(',').map(Number);
+const endpointCounts = String(flag('--endpoints', '1,10,20')).split(',').map(Number);
 const rounds = Number(flag('--rounds', 3));
 const warmup = Number(flag('--warmup', 0));
 const fixedRounds = Number(flag('--fixed-rounds', 5));

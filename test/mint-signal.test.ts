@@ -39,6 +39,20 @@ it('mint --exec passes SIGTERM on to the command instead of orphaning it', async
   expect(alive(pid)).toBe(false);
 }, 60_000);
 
+it('mint --exec passes on a SIGTERM that arrives as the command starts (before spawn has returned)', async () => {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'mint-signal-'));
+  const pidFile = path.join(cwd, 'child.pid');
+  // The command signals the CLI first thing, as a supervisor reacting to its first output would.
+  const cli = startCli(['mint', '--exec', '--', 'sh', '-c', `echo $$ > ${pidFile}; kill -TERM $PPID; exec sleep 300`], {
+    cwd,
+    env: { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey },
+  });
+  const exit = await cli.stop('SIGCONT'); // harmless: the CLI ends because of the command's own SIGTERM
+  expect(exit.code).toBe(1);
+  expect(cli.stderr()).toMatch(/"sh" was killed by SIGTERM \(reported as exit 1\)/);
+  expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+}, 60_000);
+
 it('names --user-id, not CLERK_TEST_USER_ID, when the id given on the command line does not exist', async () => {
   const r = await runCli(['mint', '--user-id', 'user_doesnotexist123'], { env: { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey } });
   expect(r.code).toBe(2);

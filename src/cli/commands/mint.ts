@@ -86,19 +86,31 @@ function checkTemplate(name: string | undefined): string | undefined {
 function runWithToken(ctx: CommandContext, cmd: string[], token: string): Promise<ExitCode> {
   return new Promise((resolve, reject) => {
     const [file, ...args] = cmd;
-    const child = spawn(file, args, {
-      cwd: ctx.cwd,
-      env: { ...ctx.env, CLERK_TOKEN: token },
-      stdio: 'inherit',
-      shell: process.platform === 'win32', // .cmd/.bat shims need the shell on Windows
-    });
     // Ctrl-C reaches the child through the terminal; we stay alive to report its exit status.
     // SIGTERM/SIGHUP (a CI timeout, a closed terminal) reach only us: pass them on, never orphan it.
+    // The handlers go in before the child starts: the child may print (and a supervisor react to
+    // it with SIGTERM) before spawn() has returned here. A signal in that gap is passed on at once.
+    let child: ReturnType<typeof spawn> | undefined;
+    let early: NodeJS.Signals | undefined;
     const ignore = () => undefined;
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const forward = (signal: NodeJS.Signals) => (child ? child.kill(signal) : (early ??= signal));
     process.on('SIGINT', ignore);
     process.on('SIGTERM', forward);
     process.on('SIGHUP', forward);
+    try {
+      child = spawn(file, args, {
+        cwd: ctx.cwd,
+        env: { ...ctx.env, CLERK_TOKEN: token },
+        stdio: 'inherit',
+        shell: process.platform === 'win32', // .cmd/.bat shims need the shell on Windows
+      });
+    } catch (err) {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', forward);
+      process.off('SIGHUP', forward);
+      throw err;
+    }
+    if (early) child.kill(early);
     const done = () => {
       process.off('SIGINT', ignore);
       process.off('SIGTERM', forward);

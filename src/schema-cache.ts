@@ -1,12 +1,12 @@
 /**
- * The harness's own JSON Schemas (the suite format, the configuration variables, the bundled audit
- * schema) compiled once and kept on disk as ajv standalone code. Compiling the suite schema costs
+ * The harness's own JSON Schemas (the suite format, the configuration variables) compiled once and kept on disk as ajv standalone code. Compiling the suite schema costs
  * ~200 ms at every start of the CLI and of each suite worker; loading its compiled module costs a
- * few. The file name is a hash of the schema text, the ajv version and the options, so an edited
- * schema or an upgraded ajv compiles afresh. The folder sits beside vite's cache under the
+ * few. The file name is a hash of the schema text, the options, the ajv and ajv-formats
+ * versions, this module's path and CACHE_FORMAT (bumped when compile() changes what it writes),
+ * so an edited schema or an upgraded dependency compiles afresh. The folder sits beside vite's cache under the
  * package's node_modules; where it cannot be written, the schema is compiled in memory as before
- * (same validator, slower start). User schemas (`audit validate --schema`, $refs, RE2 patterns)
- * are not cached: see src/audit/schema.ts.
+ * (same validator, slower start). The audit schemas (bundled or the user's: $refs, RE2 patterns)
+ * are compiled in memory by src/audit/schema.ts, not here.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,13 +41,16 @@ const require = createRequire(import.meta.url);
 const ANCHOR = fileURLToPath(import.meta.url);
 export const VALIDATOR_CACHE_DIR = packagePath('node_modules', '.cache', 'clerk-harness', 'validators');
 const memo = new Map<string, CachedValidator>();
+/** Bump when compile() changes the code it writes (the require line, the formats export). */
+const CACHE_FORMAT = 1;
+const versionOf = (pkg: string) => (require(`${pkg}/package.json`) as { version: string }).version;
 
 /** A validator for `schema`, from the disk cache when it is there, else compiled (and cached). */
 export function cachedValidator(schema: object, options: ValidatorOptions, cache: CacheOptions = {}): CachedValidator {
   const dir = cache.cacheDir ?? VALIDATOR_CACHE_DIR;
   const text = JSON.stringify(schema);
-  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
-  const key = createHash('sha256').update(JSON.stringify([ajvVersion, ANCHOR, options, text])).digest('hex').slice(0, 32);
+  const inputs = [CACHE_FORMAT, versionOf('ajv'), versionOf('ajv-formats'), ANCHOR, options, text];
+  const key = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 32);
   const file = path.join(dir, `${key}.cjs`);
   const known = memo.get(file);
   if (known) return known;
@@ -80,7 +83,8 @@ function compile(schema: object, options: ValidatorOptions): { code: string; val
   const validate = ajv.compile(schema) as CachedValidator;
   const standalone = require('ajv/dist/standalone').default as (a: unknown, v: unknown) => string;
   // `var` may redeclare the CommonJS wrapper's `require` parameter; its right side still sees the original.
-  const code = `var require = require("node:module").createRequire(${JSON.stringify(ANCHOR)});\n${standalone(ajv, validate)}`;
+  // "use strict" stays first, where it takes effect.
+  const code = `"use strict";\nvar require = require("node:module").createRequire(${JSON.stringify(ANCHOR)});\n${standalone(ajv, validate)}`;
   return { code, validate };
 }
 

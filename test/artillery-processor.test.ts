@@ -35,7 +35,7 @@ function artillery(dir: string, targetUrl: string, env: Record<string, string>):
     // OFFLINE_ARTILLERY stops Artillery's exit-time telemetry post, which retries ~12 s offline.
     const child = spawn(ARTILLERY, args, {
       cwd: dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ARTILLERY_DISABLE_TELEMETRY: 'true', CLERK_TELEMETRY_DISABLED: '1', NODE_OPTIONS: `--require ${OFFLINE_ARTILLERY}`, ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ARTILLERY_DISABLE_TELEMETRY: 'true', CLERK_TELEMETRY_DISABLED: '1', NODE_OPTIONS: `--require ${JSON.stringify(OFFLINE_ARTILLERY)}`, ...env },
     });
     let output = '';
     child.stdout.on('data', (d) => (output += d));

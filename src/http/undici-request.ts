@@ -34,7 +34,7 @@ function load(): UndiciRequest {
         ...rest,
         origin: parsed.origin,
         path: parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname,
-        method: rest.method ?? (rest.body ? 'PUT' : 'GET'),
+        method: rest.method || (rest.body ? 'PUT' : 'GET'), // as undici's own wrapper
       });
     };
   } catch {

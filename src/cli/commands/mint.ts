@@ -89,11 +89,11 @@ function runWithToken(ctx: CommandContext, cmd: string[], token: string): Promis
     // Ctrl-C reaches the child through the terminal; we stay alive to report its exit status.
     // SIGTERM/SIGHUP (a CI timeout, a closed terminal) reach only us: pass them on, never orphan it.
     // The handlers go in before the child starts: the child may print (and a supervisor react to
-    // it with SIGTERM) before spawn() has returned here. A signal in that gap is passed on at once.
+    // it with SIGTERM) before spawn() has returned here, and a signal with no handler yet would
+    // kill this process and orphan the child. Handlers run from the event loop, after spawn().
     let child: ReturnType<typeof spawn> | undefined;
-    let early: NodeJS.Signals | undefined;
     const ignore = () => undefined;
-    const forward = (signal: NodeJS.Signals) => (child ? child.kill(signal) : (early ??= signal));
+    const forward = (signal: NodeJS.Signals) => child?.kill(signal);
     process.on('SIGINT', ignore);
     process.on('SIGTERM', forward);
     process.on('SIGHUP', forward);
@@ -110,7 +110,6 @@ function runWithToken(ctx: CommandContext, cmd: string[], token: string): Promis
       process.off('SIGHUP', forward);
       throw err;
     }
-    if (early) child.kill(early);
     const done = () => {
       process.off('SIGINT', ignore);
       process.off('SIGTERM', forward);

@@ -242,9 +242,10 @@ const command: Command = {
       process.once('SIGTERM', onSignal);
     }
 
-    // The embedded emulator and reference target load only when they are used.
-    const env = embedded ? await (await import('../../suite/embedded.js')).startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
+    let env: Awaited<ReturnType<typeof import('../../suite/embedded.js')['startEmbedded']>> | undefined;
     try {
+      // The embedded emulator and reference target load only when they are used.
+      env = embedded ? await (await import('../../suite/embedded.js')).startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
       plan = await buildPlan({
         suite,
         targetUrl: env ? env.targetUrl : targetUrl!,
@@ -256,6 +257,8 @@ const command: Command = {
         failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? DEFAULT_FAIL_ON,
       });
       await preflight(plan);
+      // Loaded by now in practice; awaited so that an interrupt once tests run always has the writers.
+      end ??= await endLoading;
       started = new Date();
       let lastCode: ExitCode = EXIT.OK;
       /** After each run (each rerun in watch mode): summary, reports, exit code. */

@@ -88,6 +88,13 @@ describe('loadSuite', () => {
     expect(e.message).toMatch(/endpoints\[0\]\.body: fixture missing\.json not found/);
   });
 
+  it('an inline body (a mapping, as other HTTP test tools take) is refused at its line with the fixture form to use', () => {
+    const f = suiteFile('inline.yaml', 'name: x\nendpoints:\n  - method: POST\n    path: /a\n    body: {"title": "x"}\n');
+    const e = errorOf(() => loadSuite(f));
+    expect(e.code).toBe('SUITE_INVALID');
+    expect(e.message).toMatch(/inline\.yaml:5: endpoints\[0\]\.body must name a fixture file \(relative to the suite file\), e\.g\. body: fixtures\/job\.json/);
+  });
+
   it('reports a missing suite file', () => {
     expect(errorOf(() => loadSuite(path.join(dir, 'nope.yaml'))).code).toBe('FIXTURE_MISSING');
   });

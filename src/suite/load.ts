@@ -58,6 +58,10 @@ function describeError(e: ErrorObject): { pointer: string; field: string; messag
   if (e.keyword === 'pattern' && /\/endpoints\/\d+\/path$/.test(e.instancePath)) {
     return { pointer: e.instancePath, field: fieldName(e.instancePath), message: 'must be a path on the target starting with a single / and without spaces (a path like //host/x would send the tokens to another host)' };
   }
+  if (e.keyword === 'type' && /\/body$/.test(e.instancePath)) {
+    // An inline mapping is what users of other HTTP test tools write first.
+    return { pointer: e.instancePath, field: fieldName(e.instancePath), message: 'must name a fixture file (relative to the suite file), e.g. body: fixtures/job.json; an inline body is not supported: put it in a .json file' };
+  }
   if (e.keyword === 'pattern' && /headers|content_type/.test(e.instancePath + e.schemaPath)) {
     return { pointer: e.instancePath, field: fieldName(e.instancePath), message: 'must not contain CR, LF or NUL (header injection), and header names must be HTTP tokens' };
   }

@@ -1,12 +1,13 @@
 /**
- * The harness's own JSON Schemas (the suite format, the configuration variables) compiled once and kept on disk as ajv standalone code. Compiling the suite schema costs
- * ~200 ms at every start of the CLI and of each suite worker; loading its compiled module costs a
- * few. The file name is a hash of the schema text, the options, the ajv and ajv-formats
- * versions, this module's path and CACHE_FORMAT (bumped when compile() changes what it writes),
- * so an edited schema or an upgraded dependency compiles afresh. The folder sits beside vite's cache under the
- * package's node_modules; where it cannot be written, the schema is compiled in memory as before
- * (same validator, slower start). The audit schemas (bundled or the user's: $refs, RE2 patterns)
- * are compiled in memory by src/audit/schema.ts, not here.
+ * The harness's own JSON Schemas (the suite format, the configuration variables) compiled once
+ * and kept on disk as ajv standalone code. Compiling the suite schema costs ~200 ms at every start
+ * of the CLI and of each suite worker; loading its compiled module costs a few. The file name is a
+ * hash of the schema text, the options, the ajv and ajv-formats versions, this module's path and
+ * CACHE_FORMAT (bumped when compile() changes what it writes), so an edited schema or an upgraded
+ * dependency compiles afresh. The folder sits beside vite's cache under the package's
+ * node_modules; where it cannot be written, the schema is compiled in memory as before (same
+ * validator, slower start). The audit schemas (bundled or the user's: $refs, RE2 patterns) are
+ * compiled in memory by src/audit/schema.ts, not here.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -185,19 +185,25 @@ function passFailValidator(
 
 const UNEVALUATED = new Set(['unevaluatedProperties', 'unevaluatedItems']);
 
-/** Whether any object key anywhere in `schema` is one of `keys` (a property of that name counts too: no harm). */
-function hasKeyword(schema: unknown, keys: ReadonlySet<string>): boolean {
+/** Every object key anywhere in `schema` (property names too: harmless for both callers). */
+function keysIn(schema: unknown): Set<string> {
+  const keys = new Set<string>();
   const stack: unknown[] = [schema];
   while (stack.length > 0) {
     const node = stack.pop();
     if (!node || typeof node !== 'object') continue;
     if (Array.isArray(node)) stack.push(...node);
     else for (const [key, child] of Object.entries(node)) {
-      if (keys.has(key)) return true;
+      keys.add(key);
       stack.push(child);
     }
   }
-  return false;
+  return keys;
+}
+
+function hasKeyword(schema: unknown, keywords: ReadonlySet<string>): boolean {
+  const keys = keysIn(schema);
+  return [...keywords].some((k) => keys.has(k));
 }
 
 type FormatDefinition = { validate: (s: string) => boolean; compare?: unknown };
@@ -328,17 +334,7 @@ function readUniqueFields(root: AnySchemaObject, schemaPath: string): string[] {
 
 /** Allow vendor keywords (`x-…`, e.g. our `x-unique`) under ajv's strict mode; they are annotations. */
 function registerVendorKeywords(ajv: Ajv2020, schema: unknown): void {
-  const seen = new Set<string>();
-  const walk = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return;
-    if (Array.isArray(node)) return node.forEach(walk);
-    for (const [key, child] of Object.entries(node)) {
-      if (key.startsWith('x-') && !seen.has(key)) seen.add(key);
-      walk(child);
-    }
-  };
-  walk(schema);
-  for (const keyword of seen) if (!ajv.getKeyword(keyword)) ajv.addKeyword({ keyword });
+  for (const keyword of keysIn(schema)) if (keyword.startsWith('x-') && !ajv.getKeyword(keyword)) ajv.addKeyword({ keyword });
 }
 
 function baseOf(uri: string): string {

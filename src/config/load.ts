@@ -25,13 +25,12 @@ export const DEFAULT_TEST_EMAIL = 'clerk-harness+clerk_test@example.com';
 
 /** One compiled validator for every variable's schema (compiled once, cached on disk: src/schema-cache.ts). */
 let variablesValidator: ((data: unknown) => boolean) | undefined;
-function validatorFor(name: string): (value: string) => boolean {
+function isWellFormed(name: string, value: string): boolean {
   variablesValidator ??= cachedValidator(
     { type: 'object', properties: Object.fromEntries(VARIABLES.map((v) => [v.name, v.schema])) },
     { draft: '07', formats: true, ajv: { allErrors: false } },
   );
-  const check = variablesValidator;
-  return (value) => check({ [name]: value });
+  return variablesValidator({ [name]: value });
 }
 
 function describe(spec: VariableSpec, env: EnvMap): string {
@@ -49,13 +48,12 @@ function checkVariable(spec: VariableSpec, env: EnvMap): void {
   if (problem) {
     throw new HarnessError('CONFIG_INVALID', `${where} ${problem.detail}`, { hint: spec.fix });
   }
-  const validate = validatorFor(spec.name);
   const value: string = entry.value;
   // ajv's "uri" format is a pattern: it lets through ports over 65535; Node's URL parser decides.
-  if (spec.schema.format === 'uri' && validate(value) === true && !isHttpUrl(value)) {
+  if (spec.schema.format === 'uri' && isWellFormed(spec.name, value) && !isHttpUrl(value)) {
     throw new HarnessError('CONFIG_INVALID', `${where} is not a URL Node can open (got ${echoValue(value)}; ${URL_RULES})`, { hint: spec.fix });
   }
-  if (validate(value) !== true) {
+  if (!isWellFormed(spec.name, value)) {
     const shown = spec.secret ? '' : ` (got ${echoValue(value)})`;
     throw new HarnessError('CONFIG_INVALID', `${where} is not well-formed${shown}`, { hint: spec.fix });
   }

@@ -257,13 +257,13 @@ const command: Command = {
         failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? DEFAULT_FAIL_ON,
       });
       await preflight(plan);
-      // Loaded by now in practice; awaited so that an interrupt once tests run always has the writers.
-      end ??= await endLoading;
+      // Loaded by now in practice; awaited so that finish() and an interrupt once tests run have them.
+      end = await endLoading;
       started = new Date();
       let lastCode: ExitCode = EXIT.OK;
       /** After each run (each rerun in watch mode): summary, reports, exit code. */
       const finish = async (collector: ResultCollector): Promise<ExitCode> => {
-        const { markIncomplete, notRunResults, renderTerminalSummary, writeReports } = end ?? (await endLoading);
+        const { markIncomplete, notRunResults, renderTerminalSummary, writeReports } = end!;
         let report = reportFrom(collector);
         if (collector.bailedAt) {
           const r = collector.bailedAt;

@@ -5,7 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { base64url, type CryptoKey, type JWK } from 'jose';
+import * as base64url from 'jose/base64url';
+import type { CryptoKey, JWK } from 'jose';
 import { attackerKey } from '../tokens/forge-keys.js';
 
 export interface AttackerJwks {

@@ -7,7 +7,8 @@ import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto, type Key
 import { promisify } from 'node:util';
 import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint } from 'jose/jwk/thumbprint';
+import type { JWK } from 'jose';
 import { HarnessError } from '../errors.js';
 import { derivedId } from './ids.js';
 import type { SigningKey } from './types.js';

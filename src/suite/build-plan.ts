@@ -1,4 +1,6 @@
-import { exportSPKI, importJWK, type JWK } from 'jose';
+import { exportSPKI } from 'jose/key/export';
+import { importJWK } from 'jose/key/import';
+import type { JWK } from 'jose';
 import { CATALOGUE } from '../cases/catalogue.js';
 import type { Severity } from '../cases/types.js';
 import { httpRequest } from '../http/request.js';

@@ -8,7 +8,9 @@
  */
 import { verifyToken } from '@clerk/backend';
 import { decodeJwt } from '@clerk/backend/jwt';
-import { base64url, decodeJwt as joseDecodeJwt, decodeProtectedHeader } from 'jose';
+import * as base64url from 'jose/base64url';
+import { decodeJwt as joseDecodeJwt } from 'jose/jwt/decode';
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
 import type { TargetFlaw } from './types.js';
 import { TIME_CHECKS_DISABLED_SKEW_MS, checkTokenTimes } from './time-checks.js';
 

@@ -1,5 +1,6 @@
 /** Decode (never verify) a JWT into the MintedToken shape; a string that is no JWT is a user error. */
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
 import { HarnessError } from '../errors.js';
 import type { MintedToken } from './types.js';
 

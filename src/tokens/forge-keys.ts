@@ -2,7 +2,9 @@
  * The attacker's key: an RSA-2048 key pair the target must never trust. RSA generation takes
  * 50–300 ms, so one key is made per process and shared by every case and the attacker JWKS server.
  */
-import { exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { exportJWK, exportSPKI } from 'jose/key/export';
+import { generateKeyPair } from 'jose/key/generate/keypair';
+import type { CryptoKey, JWK } from 'jose';
 import { randomClerkId } from './forge.js';
 
 export interface AttackerKey {

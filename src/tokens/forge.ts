@@ -5,7 +5,9 @@
  * forge-keys.ts.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { CompactSign, base64url, type CryptoKey, type KeyObject } from 'jose';
+import { CompactSign } from 'jose/jws/compact/sign';
+import * as base64url from 'jose/base64url';
+import type { CryptoKey, KeyObject } from 'jose';
 
 export type JwtHeader = Record<string, unknown>;
 export type JwtClaims = Record<string, unknown>;

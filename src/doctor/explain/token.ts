@@ -2,7 +2,8 @@
  * Decode a token (never verify: explain needs no config) and name the claim at fault against a
  * given clock. Also says which verifier settings would reject an otherwise fine token.
  */
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
 
 export type Severity = 'fail' | 'warn' | 'info';
 

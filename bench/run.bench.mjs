@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
  * How the runner scales, and what a run costs before its first case (needs `npm run build`):
- *   node bench/run.bench.mjs [--endpoints 1,10,20] [--rounds R] [--warmup W] [--fixed-rounds F] [--no-audit-runs]
+ *   node bench/run.bench.mjs [--endpoints 1,10,20] [--rounds R] [--warmup W] [--fixed-rounds F] [--no-audit-runs] [--in-process]
  *
  * Scaling: suites of 1, 5 and 20 endpoints (POST /jobs under different names) × the whole case
  * catalogue, with the audit log (the reference suite's settings) and with `audit: false`, run with
  * runPlan (the package's own runner, as `clerk-harness run` judges) against the reference target
- * and the bundled emulator, both started in-process (the embedded default of `npm start`). Each run
- * is its own child process, so its peak RSS (runner + emulator + target) is its own. Per run: wall
+ * and the bundled emulator. They run in a process of their own beside the runner, as a backend under
+ * test does (the README's CI job); --in-process puts them in the runner's process, as `npm start`'s
+ * embedded default does. Each run is its own child process, so its peak RSS (the runner's, or with
+ * --in-process runner + emulator + target) is its own. Per run: wall
  * time of runPlan, per-case cost, peak RSS; per round: audited/unaudited ratio, and the marginal
  * cost of one more case (largest suite minus smallest, over the cases between them) against the
  * limit measured in the same round: one RS256 crypto.sign plus one bare undici loopback round trip.
@@ -70,17 +72,32 @@ function writeSuite(dir, endpoints, { audit, include } = {}) {
   return file;
 }
 
+/** The emulator + reference target in their own process (bench/lib/embedded-server.mjs). */
+async function startServers(cwd) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./lib/embedded-server.mjs', import.meta.url)), cwd], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.on('exit', (code) => reject(new Error(`bench servers exited (${code}) before listening`)));
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return { ...JSON.parse(line), stop: async () => { child.stdin.end(); await exited; } };
+}
+
 // ---- child: one scaling run in a fresh process; prints one JSON line ----
 if (args[0] === '--child') {
   const endpoints = Number(args[1]);
   const audit = args[2] === 'audit';
+  const inProcess = args[3] === 'in-process';
   const cwd = mkdtempSync(path.join(tmpdir(), 'clerk-harness-bench-run-'));
   try {
-    const { startEmbedded } = await import(dist('suite/embedded.js'));
     const { loadSuite } = await import(dist('suite/load.js'));
     const { buildPlan } = await import(dist('suite/build-plan.js'));
     const { runPlan } = await import(dist('suite/run-suite.js'));
-    const embedded = await startEmbedded({ cwd });
+    const embedded = inProcess ? await (await import(dist('suite/embedded.js'))).startEmbedded({ cwd }) : await startServers(cwd);
     try {
       const suite = loadSuite(writeSuite(cwd, endpoints, { audit }), { cwd });
       const p0 = performance.now();
@@ -121,7 +138,7 @@ function spawnTimed(argv, options = {}) {
 }
 
 async function scalingRun(endpoints, audit) {
-  const r = await spawnTimed([fileURLToPath(import.meta.url), '--child', String(endpoints), audit ? 'audit' : 'plain']);
+  const r = await spawnTimed([fileURLToPath(import.meta.url), '--child', String(endpoints), audit ? 'audit' : 'plain', inProcessServers ? 'in-process' : 'separate']);
   if (r.code !== 0) throw new Error(`run ${endpoints}/${audit ? 'audit' : 'plain'} failed (${r.code}): ${r.err}`);
   return JSON.parse(r.out.trim().split('\n').pop());
 }
@@ -132,6 +149,8 @@ const rounds = Number(flag('--rounds', 3));
 const warmup = Number(flag('--warmup', 0));
 const fixedRounds = Number(flag('--fixed-rounds', 5));
 const withAudit = !args.includes('--no-audit-runs');
+// Default: the emulator + target in a process of their own, as a backend under test is; --in-process: all in the runner's.
+const inProcessServers = args.includes('--in-process');
 const log = (l) => process.stderr.write(`${l}\n`);
 
 const { startEmulator, startReferenceTarget } = await import(dist('index.js'));
@@ -164,7 +183,7 @@ try {
   }
   const scale = await interleave(phases, { rounds, warmup, log });
   const S = scale.samples;
-  console.log(`\nscaling: runPlan over endpoints × catalogue, in-process emulator + reference target, ${rounds} rounds (${warmup} warm-up), order rotated each round, one child process per run`);
+  console.log(`\nscaling: runPlan over endpoints × catalogue, ${inProcessServers ? 'emulator + reference target in the runner\'s process' : 'emulator + reference target in a process of their own'}, ${rounds} rounds (${warmup} warm-up), order rotated each round, one child process per run`);
   const runNames = Object.keys(phases).filter((n) => n !== 'limit');
   console.log(table(
     ['suite', 'cases run', 'wall s', 'per case ms', 'peak RSS MB', 'cpu s', 'buildPlan ms', 'verdicts (first round)'],

@@ -13,10 +13,19 @@ import { spawn } from 'node:child_process';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function installPacked(): { project: string; bin: string } {
+/** `npm pack` once for this file: the tarball a user installs, and the file list npm reports for it. */
+let packed: { work: string; tarball: string; files: string[] } | undefined;
+function pack(): { work: string; tarball: string; files: string[] } {
+  if (packed) return packed;
   const work = mkdtempSync(path.join(tmpdir(), 'packed-'));
   const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const tarball = path.join(work, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);
+  const [info] = JSON.parse(out) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  packed = { work, tarball: path.join(work, info!.filename), files: info!.files.map((f) => f.path) };
+  return packed;
+}
+
+function installPacked(): { project: string; bin: string } {
+  const { work, tarball } = pack();
   const project = path.join(work, 'project');
   const pkg = path.join(project, 'node_modules', 'clerk-harness');
   mkdirSync(pkg, { recursive: true });
@@ -37,6 +46,15 @@ function run(bin: string, args: string[], cwd: string): Promise<{ code: number |
 }
 
 describe('the packed package', () => {
+  // (was package.test.ts's own `npm pack --dry-run`: the same list, from the one real pack here)
+  it('packs the CLI, its data files and the built code, and nothing private', () => {
+    const { files } = pack();
+    for (const f of ['bin/clerk-harness.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/suite/auth.spec.js', 'suites/suite.schema.json', 'suites/reference.yaml', 'fixtures/audit.schema.json', 'fixtures/job.json', 'diagnostics/checks.yaml', 'README.md', 'package.json']) {
+      expect(files, f).toContain(f);
+    }
+    expect(files.filter((f) => /^(test|src|logs|reports)\//.test(f) || /\.env(\.local)?$/.test(f))).toEqual([]);
+  }, 60_000);
+
   it('init in an empty folder, then run the suite it wrote', async () => {
     const { project, bin } = installPacked();
     expect(readFileSync(path.join(project, 'node_modules', 'clerk-harness', 'LICENSE'), 'utf8')).toMatch(/^MIT License/);

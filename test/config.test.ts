@@ -1,6 +1,8 @@
 /**
- * Configuration mistakes seen in the field, through the CLI: each gives exit 2 and a one-line
- * error that names the variable (and where it came from), plus the fix; no stack, no secret echoed.
+ * Configuration mistakes seen in the field, through the CLI's main() in this process with an
+ * explicit environment (test/helpers/main-in-process.ts: nothing of the test process's leaks in):
+ * each gives exit 2 and a one-line error that names the variable (and where it came from), plus
+ * the fix; no stack, no secret echoed. (mint through the built CLI: mint-cli.test.ts's smoke test.)
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,7 +12,7 @@ import { parse } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { valueProblem } from '../src/config/placeholders.js';
 import { VARIABLE_NAMES } from '../src/config/variables.js';
-import { runCli } from './helpers/cli.js';
+import { callMain } from './helpers/main-in-process.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -22,7 +24,7 @@ const GOOD_KEY = 'sk_test_abcdefgh12345678';
 
 async function mintWith(files: Record<string, string>, env: Record<string, string> = {}) {
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
-  const r = await runCli(['mint'], { cwd: dir, env });
+  const r = await callMain(['mint'], { cwd: dir, env });
   const lines = r.stderr.trimEnd().split('\n');
   return { ...r, lines };
 }

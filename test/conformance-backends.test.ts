@@ -3,6 +3,8 @@
  * fresh emulator-minted session token with one correct audit line, refuses a missing header, and a
  * few FAULTS switches change behaviour the way the real library / framework does.
  */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { createTokenSource } from '../src/tokens/clerk-source.js';
@@ -93,6 +95,35 @@ describe.skipIf(!python.ok)(`FastAPI + PyJWT backend${python.ok ? '' : ` (skippe
     const r = await postJob(envNotLoaded, (await source.mint()).token);
     expect(r.status).toBe(500);
     expect(r.body).toEqual({ detail: 'CRITICAL: Authentication system not configured (missing CLERK_PEM_PUBLIC_KEY)' });
+  });
+
+  it('a backend whose app fails at import never gets to LISTENING: the start fails with its stderr', async () => {
+    // faults.py refuses unknown names at import (SystemExit): the app is imported fresh per backend.
+    await expect(startFastapiBackend({ env: emu.env(), faults: ['no-such-fault'] })).rejects.toThrow(
+      /FastAPI backend exited \(1\) before listening; stderr:\n[\s\S]*unknown FAULTS: no-such-fault \(known: /,
+    );
+  });
+
+  it('each backend is its own process, in its own working directory', () => {
+    expect(new Set([correct.pid, envNotLoaded.pid, forbid.pid, process.pid]).size).toBe(4);
+    for (const b of [correct, envNotLoaded, forbid]) expect(realpathSync(`/proc/${b.pid}/cwd`)).toBe(realpathSync(path.dirname(b.envFile!)));
+  });
+
+  it('stop() ends the backend through its own pid and removes its folder', async () => {
+    const b = await startFastapiBackend({ env: emu.env() });
+    expect((await fetch(`${b.url}/health`)).status).toBe(200);
+    await b.stop();
+    // Gone, or a zombie its parent is about to reap: not running either way.
+    const state = (() => {
+      try {
+        return readFileSync(`/proc/${b.pid}/stat`, 'utf8').split(') ')[1]![0];
+      } catch {
+        return 'gone';
+      }
+    })();
+    expect(['gone', 'Z']).toContain(state);
+    expect(existsSync(b.envFile!)).toBe(false);
+    await expect(fetch(`${b.url}/health`)).rejects.toThrow();
   });
 
   it('forbid-missing-header: HTTPBearer() of FastAPI 0.92 answers 403 and the app never sees the request', async () => {

@@ -1,8 +1,10 @@
 /**
- * `clerk-harness load` as a user runs it (the built CLI): the embedded default, an SLO missed,
- * refusals split by cause against a flawed target, and usage errors (those through main() in this
- * process). The runs share no state (each its own working directory, so its own embedded target
- * and audit files), so they overlap: most of their wall time is the fixed --duration.
+ * `clerk-harness load`: the embedded default through the built CLI as a user runs it (--json on
+ * stdout, --reports on disk); an SLO missed, refusals split by cause against a flawed target,
+ * --check-audit and usage errors through the same main() in this process (no node start and CLI
+ * import per run; none of them takes a signal or a TTY). The runs share no state (each its own
+ * working directory, so its own embedded target and audit files), so they overlap: most of their
+ * wall time is the fixed --duration.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,7 +60,7 @@ describe.concurrent('clerk-harness load', () => {
   });
 
   it('exits 1 when an SLO is missed, naming it', { timeout: 90_000 }, async () => {
-    const res = await runCli(['load', '--duration', '1s', '--rate', '20', '--max-p99', '0.001ms', '--quiet'], { cwd: ownDir(), timeoutMs: 80_000 });
+    const res = await callMain(['load', '--duration', '1s', '--rate', '20', '--max-p99', '0.001ms', '--quiet'], { cwd: ownDir() });
     expect(res.code, res.stderr).toBe(1);
     expect(res.stdout).toMatch(/✗ p99 .* \(limit ≤ 0\.00 ms\)/);
     expect(res.stdout).toMatch(/FAILED/);
@@ -66,7 +68,7 @@ describe.concurrent('clerk-harness load', () => {
 
   it('splits refusals by cause through the diagnosis catalogue', { timeout: 90_000 }, async () => {
     const env = { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey };
-    const res = await runCli(['load', '--target', flawed.url, '--endpoint', 'create job', '--duration', '2s', '--rate', '20', '--max-error-rate', '1%', '--json', '--quiet'], { cwd: ownDir(), env, timeoutMs: 80_000 });
+    const res = await callMain(['load', '--target', flawed.url, '--endpoint', 'create job', '--duration', '2s', '--rate', '20', '--max-error-rate', '1%', '--json', '--quiet'], { cwd: ownDir(), env });
     const report = JSON.parse(res.stdout) as LoadReport;
     expect(res.code, res.stdout).toBe(1);
     expect(report.requests.completed).toBeGreaterThan(0);
@@ -79,7 +81,7 @@ describe.concurrent('clerk-harness load', () => {
   });
 
   it('--check-audit: one attributed audit line per accepted request, and a double-writing target caught', { timeout: 90_000 }, async () => {
-    const ok = await runCli(['load', '--duration', '1s', '--rate', '20', '--check-audit', '--json', '--quiet'], { cwd: ownDir(), timeoutMs: 80_000 });
+    const ok = await callMain(['load', '--duration', '1s', '--rate', '20', '--check-audit', '--json', '--quiet'], { cwd: ownDir() });
     expect(ok.code, ok.stderr).toBe(0);
     const good = JSON.parse(ok.stdout) as LoadReport;
     expect(good.audit).toMatchObject({ passed: true, unattributed: 0 });
@@ -90,7 +92,7 @@ describe.concurrent('clerk-harness load', () => {
     const doubled = await startReferenceTarget({ apiUrl: emulator.url, secretKey: emulator.secretKey, issuer: emulator.issuer, auditDir: path.join(dir, 'logs', 'audit'), flaws: ['audit-double'] });
     try {
       const env = { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey };
-      const bad = await runCli(['load', '--target', doubled.url, '--endpoint', 'create job', '--duration', '1s', '--rate', '10', '--check-audit', '--quiet'], { cwd: dir, env, timeoutMs: 80_000 });
+      const bad = await callMain(['load', '--target', doubled.url, '--endpoint', 'create job', '--duration', '1s', '--rate', '10', '--check-audit', '--quiet'], { cwd: dir, env });
       expect(bad.code, bad.stderr).toBe(1);
       expect(bad.stdout).toMatch(/✗ audit: \d+ success line\(s\) more than accepted requests/);
     } finally {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmulator } from '../src/emulator/index.js';
 import type { Emulator } from '../src/emulator/types.js';
-import { runCli, startCli } from './helpers/cli.js';
+import { startCli } from './helpers/cli.js';
+import { callMain } from './helpers/main-in-process.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -54,7 +55,8 @@ it('mint --exec passes on a SIGTERM that arrives as the command starts (before s
 }, 60_000);
 
 it('names --user-id, not CLERK_TEST_USER_ID, when the id given on the command line does not exist', async () => {
-  const r = await runCli(['mint', '--user-id', 'user_doesnotexist123'], { env: { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey } });
+  // No signal involved: through the same main() in this process.
+  const r = await callMain(['mint', '--user-id', 'user_doesnotexist123'], { env: { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey } });
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/^clerk-harness mint: --user-id user_doesnotexist123: no such user/);
   expect(r.stderr).toMatch(/leave out --user-id/);

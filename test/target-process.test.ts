@@ -12,7 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { auditFilePath } from '../src/target/audit-log.js';
 import { TARGET_FLAWS } from '../src/target/flaws.js';
 import { createLocalInstance, type LocalInstance } from './cases-fixtures.js';
-import { BIN, runCli } from './helpers/cli.js';
+import { BIN } from './helpers/cli.js';
+import { callMain } from './helpers/main-in-process.js';
 
 const SERVER_MAIN = fileURLToPath(new URL('../dist/target/server-main.js', import.meta.url));
 
@@ -120,13 +121,14 @@ describe('clerk-harness target', () => {
     expect((await t.exited).code).toBe(0);
   });
 
+  // Neither starts a server: through the same main() in this process.
   it('rejects an unknown flaw with exit 2 and the list of valid flaws, and documents them in --help', async () => {
-    const bad = await runCli(['target', '--flaw', 'nope'], { cwd: dir });
+    const bad = await callMain(['target', '--flaw', 'nope'], { cwd: dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown flaw "nope"');
     expect(bad.stderr).toContain(TARGET_FLAWS.join(', '));
     expect(bad.stderr).not.toMatch(/\n\s+at /);
-    const help = await runCli(['target', '--help'], { cwd: dir });
+    const help = await callMain(['target', '--help'], { cwd: dir });
     expect(help.code).toBe(0);
     for (const f of TARGET_FLAWS) expect(help.stdout).toContain(f);
   });

@@ -6,7 +6,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
-import { runCli, startCli, type RunningCli } from './helpers/cli.js';
+import { startCli, type RunningCli } from './helpers/cli.js';
+import { callMain } from './helpers/main-in-process.js';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -70,12 +71,13 @@ describe('clerk-harness tokens serve', () => {
     expect(rebound.body).not.toMatch(/eyJ/);
   });
 
+  // Usage errors stop before anything listens: through the same main() in this process.
   it('refuses a non-loopback --host and an unknown subcommand', async () => {
     const env = { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: emulator.secretKey };
-    const host = await runCli(['tokens', 'serve', '--host', '0.0.0.0'], { env });
+    const host = await callMain(['tokens', 'serve', '--host', '0.0.0.0'], { env });
     expect(host.code).toBe(2);
     expect(host.stderr).toMatch(/not a loopback address/);
-    const sub = await runCli(['tokens', 'give'], { env });
+    const sub = await callMain(['tokens', 'give'], { env });
     expect(sub.code).toBe(2);
     expect(sub.stderr).toMatch(/unknown subcommand "give"/);
   });

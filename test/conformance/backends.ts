@@ -136,25 +136,59 @@ interface SpawnInput {
   cleanup: string[];
 }
 
-function waitForListening(child: ChildProcess, label: string, stderr: () => string): Promise<number> {
+/** A backend's process as spawnBackend needs it: a spawned child, or a child forked by the FastAPI zygote. */
+interface BackendProcess {
+  readonly pid: number | undefined;
+  /** Resolves once the process has exited; undefined while it runs. */
+  exitStatus(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  onExit(cb: (code: number | null, signal: NodeJS.Signals | null) => void): () => void;
+  onError(cb: (err: Error) => void): () => void;
+  onStdout(cb: (text: string) => void): void;
+  onStderr(cb: (text: string) => void): void;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function spawned(child: ChildProcess): BackendProcess {
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  return {
+    get pid() {
+      return child.pid;
+    },
+    exitStatus: () => (child.exitCode !== null || child.signalCode !== null ? { code: child.exitCode, signal: child.signalCode } : undefined),
+    onExit(cb) {
+      child.on('exit', cb);
+      return () => child.off('exit', cb);
+    },
+    onError(cb) {
+      child.on('error', cb);
+      return () => child.off('error', cb);
+    },
+    onStdout: (cb) => void child.stdout!.on('data', cb),
+    onStderr: (cb) => void child.stderr!.on('data', cb),
+    kill: (signal) => void child.kill(signal),
+  };
+}
+
+function waitForListening(child: BackendProcess, label: string, stderr: () => string): Promise<number> {
   return new Promise((resolve, reject) => {
     let out = '';
+    let listening = false;
     const timer = setTimeout(() => fail(new Error(`${label}: no "LISTENING <port>" line within ${START_TIMEOUT_MS} ms; stderr:\n${stderr()}`)), START_TIMEOUT_MS);
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      fail(new Error(`${label} exited (${signal ?? code}) before listening; stderr:\n${stderr()}`));
-    const onError = (err: Error) => fail(new Error(`${label} could not start: ${err.message}`));
+    const offExit = child.onExit((code, signal) => fail(new Error(`${label} exited (${signal ?? code}) before listening; stderr:\n${stderr()}`)));
+    const offError = child.onError((err) => fail(new Error(`${label} could not start: ${err.message}`)));
     function done() {
+      listening = true;
       clearTimeout(timer);
-      child.off('exit', onExit);
-      child.off('error', onError);
+      offExit();
+      offError();
     }
     function fail(err: Error) {
       done();
       reject(err);
     }
-    child.on('exit', onExit);
-    child.on('error', onError);
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    child.onStdout((d: string) => {
+      if (listening) return;
       out += d;
       const m = /^LISTENING (\d+)\s*$/m.exec(out);
       if (m) {
@@ -166,19 +200,22 @@ function waitForListening(child: ChildProcess, label: string, stderr: () => stri
 }
 
 async function spawnBackend(input: SpawnInput): Promise<RunningBackend> {
-  const child = spawn(input.command, input.args, { cwd: input.cwd, env: input.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startBackendProcess(input, spawned(spawn(input.command, input.args, { cwd: input.cwd, env: input.env, stdio: ['ignore', 'pipe', 'pipe'] })));
+}
+
+async function startBackendProcess(input: Omit<SpawnInput, 'command' | 'args'>, child: BackendProcess): Promise<RunningBackend> {
   let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.onStderr((d: string) => (err += d));
   const stderr = () => err;
   const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
+    if (child.exitStatus()) resolve();
+    else child.onExit(() => resolve());
   });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
+      if (!child.exitStatus()) {
         child.kill('SIGTERM');
         const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
         await exited;
@@ -195,6 +232,187 @@ async function spawnBackend(input: SpawnInput): Promise<RunningBackend> {
     throw e;
   }
 }
+
+/**
+ * The FastAPI backends' zygote (fastapi_zygote.py): one Python process per test worker that has
+ * imported uvicorn, FastAPI, pydantic, PyJWT, python-dotenv and cryptography once, and forks a
+ * child per backend that runs serve.py (and imports the app) on its own. Each backend is still its
+ * own process with its own pid, env, cwd, stdout and stderr; this saves the ~0.4 s of CPU each
+ * `python3 serve.py` spent on those imports. The zygote is unref'd while no backend runs, ends
+ * when its stdin closes (this process exited) and is sent SIGTERM from an 'exit' hook; it stops its
+ * children first, and they get SIGKILL if it dies (PR_SET_PDEATHSIG).
+ */
+const ZYGOTE = fileURLToPath(new URL('./fastapi_zygote.py', import.meta.url));
+
+interface ForkedChild {
+  started(): void;
+  /** Everything the child wrote so far: a listener added late is given it first. */
+  out: string;
+  err: string;
+  stdout: Array<(t: string) => void>;
+  stderr: Array<(t: string) => void>;
+  exit: Set<(code: number | null, signal: NodeJS.Signals | null) => void>;
+  error: Set<(err: Error) => void>;
+  pid?: number;
+  status?: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+class Zygote {
+  private readonly child: ChildProcess;
+  private readonly ready: Promise<void>;
+  private readonly forks = new Map<number, ForkedChild>();
+  private nextId = 1;
+  private running = 0;
+  private log = '';
+  dead = false;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.child = spawn(PYTHON, ['-B', ZYGOTE, path.join(FASTAPI_DIR, 'serve.py')], { cwd: FASTAPI_DIR, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.log += d));
+    let buffered = '';
+    let onReady: () => void = () => {};
+    let onFailed: (e: Error) => void = () => {};
+    this.ready = new Promise<void>((resolve, reject) => ((onReady = resolve), (onFailed = reject)));
+    this.ready.catch(() => {}); // reported to each start()
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buffered += d;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const msg = JSON.parse(buffered.slice(0, nl)) as [string, ...unknown[]];
+        buffered = buffered.slice(nl + 1);
+        if (msg[0] === 'ready') onReady();
+        else this.dispatch(msg);
+      }
+    });
+    const gone = (why: string) => {
+      if (this.dead) return;
+      this.dead = true;
+      const err = new Error(`FastAPI zygote (${PYTHON} ${ZYGOTE}) ${why}; stderr:\n${this.log}`);
+      onFailed(err);
+      // Its children got SIGKILL (PR_SET_PDEATHSIG): report them as such.
+      for (const [id, f] of [...this.forks]) {
+        for (const cb of [...f.error]) cb(err);
+        this.exited(id, f, null, 'SIGKILL');
+      }
+    };
+    this.child.on('error', (e) => gone(`could not start: ${e.message}`));
+    this.child.on('exit', (code, signal) => gone(`exited (${signal ?? code})`));
+    this.child.stdin!.on('error', () => {}); // EPIPE once it is gone: reported by 'exit'
+    this.unref();
+  }
+
+  private ref() {
+    this.child.ref();
+    (this.child.stdout as unknown as { ref(): void }).ref();
+  }
+
+  private unref() {
+    this.child.unref();
+    (this.child.stdout as unknown as { unref(): void }).unref();
+    (this.child.stderr as unknown as { unref(): void }).unref();
+    (this.child.stdin as unknown as { unref(): void }).unref();
+  }
+
+  private send(msg: unknown[]) {
+    this.child.stdin!.write(JSON.stringify(msg) + '\n');
+  }
+
+  private exited(id: number, f: ForkedChild, code: number | null, signal: NodeJS.Signals | null) {
+    if (f.status) return;
+    f.status = { code, signal };
+    this.forks.delete(id);
+    if (--this.running === 0) this.unref();
+    for (const cb of [...f.exit]) cb(code, signal);
+  }
+
+  private dispatch(msg: [string, ...unknown[]]) {
+    const id = msg[1] as number;
+    const f = this.forks.get(id);
+    if (!f) return;
+    if (msg[0] === 'started') {
+      f.pid = msg[2] as number;
+      f.started();
+    }
+    else if (msg[0] === 'out') {
+      f.out += msg[2] as string;
+      for (const cb of f.stdout) cb(msg[2] as string);
+    } else if (msg[0] === 'err') {
+      f.err += msg[2] as string;
+      for (const cb of f.stderr) cb(msg[2] as string);
+    }
+    else if (msg[0] === 'exit') {
+      this.send(['reap', id]); // the pid stayed a zombie until now: never signalled once reused
+      this.exited(id, f, msg[2] as number | null, msg[3] as NodeJS.Signals | null);
+    }
+  }
+
+  /** Fork a backend: serve.py in `cwd` with exactly `env`. */
+  async start(cwd: string, env: NodeJS.ProcessEnv): Promise<BackendProcess> {
+    if (this.running++ === 0) this.ref(); // kept referenced from here, as a spawned child would be
+    try {
+      await this.ready;
+    } catch (e) {
+      if (--this.running === 0) this.unref();
+      throw e;
+    }
+    const id = this.nextId++;
+    let started: () => void = () => {};
+    const whenStarted = new Promise<void>((resolve) => (started = resolve));
+    const f: ForkedChild = { started, out: '', err: '', stdout: [], stderr: [], exit: new Set([() => started()]), error: new Set() };
+    this.forks.set(id, f);
+    this.send(['start', id, cwd, env]);
+    await whenStarted; // or it exited (the zygote died): exitStatus() then says so
+    return {
+      get pid() {
+        return f.pid;
+      },
+      exitStatus: () => f.status,
+      onExit(cb) {
+        if (f.status) {
+          const { code, signal } = f.status;
+          let off = false;
+          queueMicrotask(() => off || cb(code, signal));
+          return () => (off = true);
+        }
+        f.exit.add(cb);
+        return () => f.exit.delete(cb);
+      },
+      onError(cb) {
+        f.error.add(cb);
+        return () => f.error.delete(cb);
+      },
+      onStdout: (cb) => {
+        if (f.out) cb(f.out);
+        f.stdout.push(cb);
+      },
+      onStderr: (cb) => {
+        if (f.err) cb(f.err);
+        f.stderr.push(cb);
+      },
+      kill: (signal) => {
+        if (f.pid !== undefined && !f.status) process.kill(f.pid, signal);
+      },
+    };
+  }
+
+  stop() {
+    if (!this.dead) this.child.kill('SIGTERM');
+  }
+}
+
+let zygote: Zygote | undefined;
+
+function fastapiZygote(env: NodeJS.ProcessEnv): Zygote {
+  if (!zygote || zygote.dead) {
+    zygote = new Zygote(env);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once('exit', () => zygote?.stop());
+    }
+  }
+  return zygote;
+}
+let exitHooked = false;
 
 async function prepareDirs(prefix: string, auditDir: string | undefined): Promise<{ dir: string; auditDir: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
@@ -217,24 +435,28 @@ export async function startFastapiBackend(opts: BackendOptions): Promise<Running
   if (faults.includes('require-aud') && env.CLERK_JWT_AUDIENCE === undefined && env.CLERK_ISSUER) env.CLERK_JWT_AUDIENCE = env.CLERK_ISSUER;
   const envFile = path.join(dir, '.env.local');
   await writeFile(envFile, envFileText(env));
-  return spawnBackend({
+  // The zygote's own environment: the one every backend gets, without the per-backend variables.
+  const base = { PATH: process.env.PATH, LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+  const input = {
     label: 'FastAPI backend',
-    command: PYTHON,
-    args: ['-B', path.join(FASTAPI_DIR, 'serve.py')],
     cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      LANG: 'C.UTF-8',
-      PYTHONDONTWRITEBYTECODE: '1',
-      PYTHONUNBUFFERED: '1',
-      APP_ENV_FILE: envFile,
-      AUDIT_DIR: auditDir,
-      FAULTS: faults.join(','),
-    },
+    env: { ...base, APP_ENV_FILE: envFile, AUDIT_DIR: auditDir, FAULTS: faults.join(',') },
     auditDir,
     envFile,
     cleanup: [dir],
-  });
+  };
+  // CONFORMANCE_FASTAPI_SPAWN=1: a fresh `python3 -B serve.py` per backend instead (to compare, or
+  // to rule the zygote out when a backend misbehaves).
+  if (process.env.CONFORMANCE_FASTAPI_SPAWN === '1') return spawnBackend({ ...input, command: PYTHON, args: ['-B', path.join(FASTAPI_DIR, 'serve.py')] });
+  let child: BackendProcess;
+  try {
+    // `python3 -B serve.py` in `dir` with exactly input.env, forked from the zygote.
+    child = await fastapiZygote(base).start(input.cwd, input.env);
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`${input.label} could not start: ${(e as Error).message}`);
+  }
+  return startBackendProcess(input, child);
 }
 
 /** The Express + @clerk/express backend (test/conformance/express/server.mjs); `env` is its process env. */

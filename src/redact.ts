@@ -31,8 +31,12 @@ export function redactSecretKey(key: string): string {
   return `${prefix}…${key.length > 12 ? key.slice(-4) : ''}`;
 }
 
+// Every pattern above needs one of these: a string without any of them has nothing to redact.
+const MAYBE_SECRET = /-----BEGIN|eyJ|_(?:test|live)_|Bearer/;
+
 /** Replace every secret-looking substring of `text`. Safe on any string; idempotent. */
 export function redact(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
   return text
     .replace(PRIVATE_PEM, '[redacted private key]')
     .replace(PRIVATE_PEM_ESCAPED, '[redacted private key]')

@@ -16,6 +16,21 @@ describe('redact', () => {
     expect(out).toContain('[redacted private key]');
   });
 
+  it('hides each kind of secret on its own, glued to other text', () => {
+    // One secret per string: the quick "nothing to redact" check must not let any kind through.
+    const alone = [
+      [`token=${JWT}`, JWT],
+      ['key=rk_live_abcdefghijklmnop1234', 'abcdefghijklmnop'],
+      [`pem:${PEM}`, 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'],
+      [PEM.replace(/\n/g, '\\n'), 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'],
+      [PEM.slice(0, 60), 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'],
+      ['Bearer opaque_token_value_123456', 'opaque_token_value_123456'],
+    ];
+    for (const [text, secret] of alone) expect(redact(text), text).not.toContain(secret);
+    const plain = 'create job > alg-none: accepted with 201 (expected 401)';
+    expect(redact(plain)).toBe(plain);
+  });
+
   it('handles PEMs with escaped newlines as found in env files', () => {
     expect(redact(PEM.replace(/\n/g, '\\n'))).toBe('[redacted private key]');
   });

@@ -26,7 +26,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { interleave } from './lib/interleave.mjs';
-import { createSignLimit, startLoopbackLimit } from './lib/limits.mjs';
 import { fmtRange, machineLine, pairedRatios, table } from './lib/stats.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -153,6 +152,9 @@ const withAudit = !args.includes('--no-audit-runs');
 const inProcessServers = args.includes('--in-process');
 const log = (l) => process.stderr.write(`${l}\n`);
 
+// Loaded by the parent only: the limits load all of undici (its Pool), which a --child run must not
+// pay for or have in its process (it would be the global dispatcher the runner's requests then use).
+const { createSignLimit, startLoopbackLimit } = await import('./lib/limits.mjs');
 const { startEmulator, startReferenceTarget } = await import(dist('index.js'));
 const emulator = await startEmulator({});
 const work = mkdtempSync(path.join(tmpdir(), 'clerk-harness-bench-fixed-'));

@@ -51,7 +51,7 @@ export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
   const auditProbe = suiteAudit ? import('./audit-probe-impl.js').then((m) => m.createAuditProbe(suiteAudit)) : Promise.resolve(undefined);
   // The attacker's JWKS server (and its RSA key) only for a plan with the jku case.
   const needsAttackerJwks = plan.suite.endpoints.some((e) => casesOf(plan, e).some((c) => c.id === JKU_CASE_ID));
-  const [source, attacker] = await Promise.all([createTokenSource(plan.clerk), needsAttackerJwks ? startAttackerJwks() : undefined]);
+  const [source, attacker] = await Promise.all([createTokenSource({ ...plan.clerk, verified: { mode: plan.mode } }), needsAttackerJwks ? startAttackerJwks() : undefined]);
   const contextOf = (src: TokenSource): CaseContext => {
     const mint: CaseContext['mint'] = (options) => src.mint(options);
     return {
@@ -75,8 +75,10 @@ export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
     if (!ctx) {
       const persona = plan.personas?.find((p) => p.name === name);
       if (!persona) return Promise.reject(new Error(`persona ${name} is not in the plan`));
+      // The personas were found or created when the plan was built: their ids are known to exist.
       ctx = createTokenSource({
         ...plan.clerk,
+        verified: { mode: plan.mode },
         testUserId: persona.userId,
         testUserIdFrom: `persona ${name}`,
         testUserEmail: persona.email,

@@ -25,14 +25,19 @@ export interface TokenSourceConfig {
   /** Sessions are created with this organization active (tokens carry its `o` claim); the user must be a member. */
   activeOrganizationId?: string;
   retry?: RetryOptions;
+  /**
+   * What an earlier source of the same run already established (the CLI's, for the test worker's):
+   * the mode, and that testUserId exists. The probes and the user lookup are then not repeated;
+   * against real Clerk each is a round trip over the internet.
+   */
+  verified?: { mode: 'emulator' | 'clerk' };
 }
 
 export async function createTokenSource(config: TokenSourceConfig): Promise<TokenSource> {
   const { apiUrl, secretKey } = config;
-  const probe = await detectMode(apiUrl, secretKey);
-  const emulator = probe.mode !== 'clerk';
+  const emulator = config.verified ? config.verified.mode === 'emulator' : (await detectMode(apiUrl, secretKey)).mode !== 'clerk';
   // A URL that is not Clerk (200 {}, an HTML page, a huge body) is said so here, not as SDK stacks.
-  if (!emulator) await checkClerkAnswers(apiUrl, secretKey);
+  if (!emulator && !config.verified) await checkClerkAnswers(apiUrl, secretKey);
   /** What the SDK handed back must have the shape Clerk's answers have. */
   const expect = <T>(value: T, ok: (v: T) => boolean, action: string, what: string): T => {
     if (!ok(value)) throw notClerk(apiUrl, `answered the request to ${action} without ${what}`);
@@ -94,7 +99,8 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
   let user: Promise<string> | undefined;
   const userId = (): Promise<string> => {
     if (user) return user;
-    const p = config.testUserId ? userById(config.testUserId) : userByEmail(config.testUserEmail);
+    const known = config.verified && config.testUserId;
+    const p = known ? Promise.resolve(known) : config.testUserId ? userById(config.testUserId) : userByEmail(config.testUserEmail);
     user = p;
     p.catch(() => user === p && (user = undefined)); // a failed lookup may be retried by the next call
     return p;

@@ -38,22 +38,29 @@ async function publicKeyFromJwks(apiUrl: string, secretKey: string): Promise<str
  */
 export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
   const source = await createTokenSource(input.clerk);
-  const testUserId = await source.userId();
+  // Independent Backend API calls, sent together (against real Clerk each is a round trip over the
+  // internet) and awaited in this order, so the error a run reports stays the first one's.
+  const user = source.userId();
+  const templates = input.template ? source.listTemplates() : undefined;
+  const publicKey = input.publicKeyPem !== undefined ? Promise.resolve(input.publicKeyPem) : publicKeyFromJwks(source.apiUrl, input.clerk.secretKey);
+  const personaSetup = input.suite.personas ? setUpPersonas({ apiUrl: input.clerk.apiUrl, secretKey: input.clerk.secretKey, personas: Object.values(input.suite.personas) }) : undefined;
+  for (const p of [templates, personaSetup]) p?.catch(() => undefined); // awaited below, after `user`
+  const testUserId = await user;
   const extraSkips: Record<string, string> = {};
   const templateCases = CATALOGUE.filter((c) => c.needs.includes('template')).map((c) => c.id);
-  if (input.template) {
-    const templates = await source.listTemplates();
-    if (!templates.some((t) => t.name === input.template)) {
-      const known = templates.map((t) => t.name).join(', ') || 'none';
+  if (templates) {
+    const list = await templates;
+    if (!list.some((t) => t.name === input.template)) {
+      const known = list.map((t) => t.name).join(', ') || 'none';
       for (const id of templateCases) {
         extraSkips[id] = `JWT template "${input.template}" does not exist in the instance (templates: ${known}); create it (RS256) or fix CLERK_JWT_TEMPLATE`;
       }
     }
   }
-  const publicKeyPem = input.publicKeyPem ?? (await publicKeyFromJwks(source.apiUrl, input.clerk.secretKey));
+  const publicKeyPem = await publicKey;
   const { cases, endpointCases } = planSuite([...CATALOGUE], input.suite, extraSkips);
   // Suites with personas: the personas made real in the instance.
-  const personas = input.suite.personas ? await setUpPersonas({ apiUrl: input.clerk.apiUrl, secretKey: input.clerk.secretKey, personas: Object.values(input.suite.personas) }) : undefined;
+  const personas = await personaSetup;
   return {
     suite: input.suite,
     targetUrl: input.targetUrl,

@@ -9,6 +9,9 @@ import { buildRequest } from './request.js';
 import { STATUS_POLICY } from './policy.js';
 import { findingFor, judge, wasAccepted, withAudit } from './verdict.js';
 
+/** A token older than this when its request is sent is made again first. */
+export const TOKEN_FRESH_MS = 1000;
+
 export interface ExecuteInput {
   targetUrl: string;
   timeoutMs: number;
@@ -46,8 +49,23 @@ function skipped(input: ExecuteInput, reason: string): CaseResult {
 export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
   const { endpoint, caseDef, planned } = input;
   if (planned.skipReason) return skipped(input, planned.skipReason);
-  const auth = await caseDef.build(input.context);
-  if (auth.kind === 'skip') return skipped(input, auth.reason);
+  const built = await caseDef.build(input.context);
+  if (built.kind === 'skip') return skipped(input, built.reason);
+  let auth = built;
+  let builtAt = Date.now();
+  /**
+   * The token of a request that waited (for its audit window, or sent again alone) is made again
+   * just before it goes: a lifetime case built seconds earlier would otherwise age past its clock
+   * margin (exp 2 s ago within a 5 s skew) and be judged on a token it was not meant to be.
+   */
+  const fresh = async () => {
+    if (Date.now() - builtAt <= TOKEN_FRESH_MS) return;
+    const again = await caseDef.build(input.context);
+    if (again.kind === 'request') {
+      auth = again;
+      builtAt = Date.now();
+    }
+  };
 
   // An endpoint that addresses an object gets its id now; a request that may consume it (DELETE)
   // takes a fresh one each time it is sent (the audit probe may send it again, alone).
@@ -68,10 +86,11 @@ export async function executeCase(input: ExecuteInput): Promise<CaseResult> {
   };
   // Built once up front too: a path that leaves the target is refused before anything is sent.
   if (!input.objectPath) request();
-  const claims = auth.token?.claims;
 
   /** One request and what its answer means for the audit log. */
   const exchange = async (): Promise<{ response: Sent; expectation: AuditExpectation }> => {
+    await fresh();
+    const claims = auth.token?.claims;
     const { url, headers, payload } = request();
     const requestStart = Date.now();
     const fetchesBefore = input.keyUrlFetches?.(auth.keyUrlMatch) ?? 0;

@@ -6,7 +6,8 @@
 
 // A whole JWT, or one cut inside its payload ("eyJhbGci….eyJzdWIi", a length limit that came
 // before redaction): both go, so no caller can leak a token by cutting first.
-const JWT = /\beyJ[A-Za-z0-9_-]{2,}\.(?:[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*|eyJ[A-Za-z0-9_-]*)/g;
+// No leading \b either: a token glued to a word ("access_token_eyJ…", "xeyJ…") is still a token.
+const JWT = /eyJ[A-Za-z0-9_-]{2,}\.(?:[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*|eyJ[A-Za-z0-9_-]*)/g;
 // alg:none tokens and other two-dot strings whose header is base64url JSON but do not start eyJ
 // are rare; the eyJ prefix ({") catches every JSON header the harness produces.
 // No leading \b: a key glued to other text ("xsk_test_…", "key=sk_test_…") is still a key.

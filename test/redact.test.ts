@@ -20,6 +20,8 @@ describe('redact', () => {
     // One secret per string: the quick "nothing to redact" check must not let any kind through.
     const alone = [
       [`token=${JWT}`, JWT],
+      [`access_token_${JWT}`, JWT],
+      [`x${JWT}`, JWT],
       ['key=rk_live_abcdefghijklmnop1234', 'abcdefghijklmnop'],
       [`pem:${PEM}`, 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'],
       [PEM.replace(/\n/g, '\\n'), 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'],

@@ -62,8 +62,12 @@ export function redactDeep<T>(value: T, depth = 0): T {
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    // defineProperty: a property named "__proto__" stays a plain property.
-    Object.defineProperty(out, redact(k), { value: redactDeep(v, depth + 1), enumerable: true, writable: true, configurable: true });
+    const key = redact(k);
+    const redacted = redactDeep(v, depth + 1);
+    // defineProperty for "__proto__" only: it stays a plain property (assignment would set the
+    // prototype). Every other key is assigned: defined properties make a slow dictionary object.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: redacted, enumerable: true, writable: true, configurable: true });
+    else out[key] = redacted;
   }
   return out as T;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { capDepth } from '../src/doctor/explain/token.js';
 import { redact, redactDeep, redactSecretKey, redactToken } from '../src/redact.js';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.AAAABBBBCCCCDDDDEEEE';
@@ -48,5 +49,17 @@ describe('redact', () => {
     expect(redactDeep({ a: [JWT], b: { c: 1 } })).toEqual({ a: [redactToken(JWT)], b: { c: 1 } });
     expect(redactToken('short')).toBe('[redacted]');
     expect(redactSecretKey('sk_live_0123456789abcdef')).toBe('sk_live_…cdef');
+  });
+
+  it('a "__proto__" key stays a plain own property, in redactDeep and in doctor\'s capDepth', () => {
+    const hostile = JSON.parse(`{"__proto__": {"polluted": "${JWT}"}, "constructor": 1, "sub": "user_1"}`) as Record<string, unknown>;
+    for (const out of [redactDeep(hostile), capDepth(hostile) as Record<string, unknown>]) {
+      expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+      expect(Object.keys(out)).toEqual(['__proto__', 'constructor', 'sub']);
+      expect((out as { polluted?: unknown }).polluted).toBeUndefined();
+      expect(JSON.stringify(out)).toContain('"__proto__":{"polluted":');
+    }
+    expect(JSON.stringify(redactDeep(hostile))).not.toContain(JWT);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 });

@@ -41,8 +41,11 @@ export function capDepth(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => capDepth(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    // defineProperty: a claim named "__proto__" stays a plain property.
-    Object.defineProperty(out, k, { value: capDepth(v, depth + 1), enumerable: true, writable: true, configurable: true });
+    const capped = capDepth(v, depth + 1);
+    // defineProperty for "__proto__" only: it stays a plain property (assignment would set the
+    // prototype). Every other key is assigned: defined properties make a slow dictionary object.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: capped, enumerable: true, writable: true, configurable: true });
+    else out[k] = capped;
   }
   return out;
 }

@@ -20,11 +20,12 @@ beforeAll(async () => {
 });
 afterAll(() => emulator?.stop());
 
-/** Every HTTP request (undici's and fetch's) made while `fn` runs, as "METHOD /path" without ids. */
+/** Every HTTP request (undici's and fetch's) to the emulator while `fn` runs, as "METHOD /path" without ids. */
 async function requestsDuring(fn: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
   const onCreate = (message: unknown) => {
-    const { request } = message as { request: { method: string; path: string } };
+    const { request } = message as { request: { method: string; path: string; origin: string } };
+    if (new URL(request.origin).origin !== new URL(emulator.url).origin) return; // another test file's leftovers
     seen.push(`${request.method} ${request.path.split('?')[0]!.replace(/(user|sess)_\w+/g, ':id')}`);
   };
   subscribe('undici:request:create', onCreate);

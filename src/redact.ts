@@ -4,9 +4,11 @@
  * a user can still tell two values apart.
  */
 
+import { setOwn } from './own-property.js';
+
 // A whole JWT, or one cut inside its payload ("eyJhbGci….eyJzdWIi", a length limit that came
 // before redaction): both go, so no caller can leak a token by cutting first.
-// No leading \b either: a token glued to a word ("access_token_eyJ…", "xeyJ…") is still a token.
+// No leading \b: a token glued to a word ("access_token_eyJ…", "xeyJ…") is still a token.
 const JWT = /eyJ[A-Za-z0-9_-]{2,}\.(?:[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*|eyJ[A-Za-z0-9_-]*)/g;
 // alg:none tokens and other two-dot strings whose header is base64url JSON but do not start eyJ
 // are rare; the eyJ prefix ({") catches every JSON header the harness produces.
@@ -62,12 +64,7 @@ export function redactDeep<T>(value: T, depth = 0): T {
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    const key = redact(k);
-    const redacted = redactDeep(v, depth + 1);
-    // defineProperty for "__proto__" only: it stays a plain property (assignment would set the
-    // prototype). Every other key is assigned: defined properties make a slow dictionary object.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: redacted, enumerable: true, writable: true, configurable: true });
-    else out[key] = redacted;
+    setOwn(out, redact(k), redactDeep(v, depth + 1));
   }
   return out as T;
 }

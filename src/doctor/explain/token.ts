@@ -4,6 +4,7 @@
  */
 import { decodeJwt } from 'jose/jwt/decode';
 import { decodeProtectedHeader } from 'jose/decode/protected_header';
+import { setOwn } from '../../own-property.js';
 
 export type Severity = 'fail' | 'warn' | 'info';
 
@@ -41,11 +42,7 @@ export function capDepth(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => capDepth(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    const capped = capDepth(v, depth + 1);
-    // defineProperty for "__proto__" only: it stays a plain property (assignment would set the
-    // prototype). Every other key is assigned: defined properties make a slow dictionary object.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: capped, enumerable: true, writable: true, configurable: true });
-    else out[k] = capped;
+    setOwn(out, k, capDepth(v, depth + 1));
   }
   return out;
 }

@@ -13,7 +13,7 @@ import { casesOf, type PlannedCase } from './plan.js';
 import { executeAuthzCase } from './authz/execute-authz.js';
 import type { SuiteEndpoint } from './types.js';
 import { prepareWorker, type WorkerDeps } from './worker-deps.js';
-import { AUDITED_CONCURRENCY, CONCURRENCY } from './limits.js';
+import { concurrencyOf } from './limits.js';
 
 /** One endpoint × case of a plan, as both schedulers (vitest's spec and runPlan) run it. */
 export async function runCaseOfPlan(plan: RunPlan, deps: WorkerDeps, endpoint: SuiteEndpoint, planned: PlannedCase): Promise<CaseResult> {
@@ -60,7 +60,7 @@ export function reportOfRun(plan: RunPlan, input: { results: CaseResult[]; error
 }
 
 export interface ExecutePlanOptions {
-  /** Requests in flight at once (default: as the vitest path, 8, or 128 with an audit log). */
+  /** Requests in flight at once (default: as the vitest path, concurrencyOf(plan)). */
   concurrency?: number;
   /** Called as each result is decided (before the run-level pass). */
   onResult?: (result: CaseResult) => void;
@@ -73,7 +73,7 @@ export async function runPlan(plan: RunPlan, options: ExecutePlanOptions = {}): 
   const jobs = plan.suite.endpoints.flatMap((endpoint) => casesOf(plan, endpoint).map((planned) => ({ endpoint, planned })));
   const results: CaseResult[] = new Array(jobs.length);
   try {
-    const width = Math.max(1, options.concurrency ?? (plan.suite.audit ? AUDITED_CONCURRENCY : CONCURRENCY));
+    const width = Math.max(1, options.concurrency ?? concurrencyOf(plan));
     let next = 0;
     const worker = async () => {
       while (next < jobs.length) {

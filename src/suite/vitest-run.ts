@@ -2,7 +2,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
 import { ResultCollector } from '../report/collector.js';
 import type { RunPlan } from './plan.js';
-import { AUDITED_CONCURRENCY, CONCURRENCY } from './limits.js';
+import { concurrencyOf } from './limits.js';
 
 export interface VitestRunOptions {
   reportsDir: string;
@@ -62,7 +62,7 @@ export async function startPlan(plan: RunPlan, options: VitestRunOptions): Promi
       pool: 'forks',
       maxWorkers: 1,
       fileParallelism: false,
-      maxConcurrency: plan.suite.audit ? AUDITED_CONCURRENCY : CONCURRENCY,
+      maxConcurrency: concurrencyOf(plan),
       sequence: { shuffle: false },
       // The built harness modules the spec imports load as plain Node modules: vite has nothing to
       // transform in them, and skipping it saves most of the worker's start.

@@ -2,7 +2,7 @@
  * `clerk-harness run` end to end, as a user runs it: the built CLI against an in-process emulator
  * and the reference target (correct, and with each deliberate flaw), real reports on disk.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -125,10 +125,12 @@ describe('configuration and transport errors exit 2 with one clear line', () => 
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const res = await runCli(['run', '--target', `http://127.0.0.1:${port}`], { cwd: workdir(), env: env() });
+    const cwd = workdir();
+    const res = await runCli(['run', '--target', `http://127.0.0.1:${port}`], { cwd, env: env() });
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/connection refused: nothing listens on that port/);
     expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(cwd, 'reports', 'results.json'))).toBe(false);
   });
 
   it('a target that hangs', async () => {
@@ -144,6 +146,8 @@ describe('configuration and transport errors exit 2 with one clear line', () => 
       expect(res.code).toBe(2);
       expect(res.stderr).toMatch(/did not answer within 300 ms/);
       expect(res.stderr).not.toMatch(/\n\s+at /);
+      // vitest started while the plan was built (and had 300 ms to print); with no plan, none of its output shows.
+      expect(res.stdout + res.stderr).not.toMatch(/vitest|Test Files|auth suite/);
     } finally {
       hanging.closeAllConnections();
       await new Promise<void>((r) => hanging.close(() => r()));

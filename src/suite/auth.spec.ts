@@ -2,13 +2,17 @@
  * The auth suite as vitest tests: one test per endpoint × case, each minting its token at the
  * moment it runs. Started by `clerk-harness run` through vitest's node API with the plan provided.
  */
-import { afterAll, beforeAll, describe, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, inject, test, vi } from 'vitest';
 import { severityAtLeast } from './verdict.js';
 import { casesOf } from './plan.js';
 import { runCaseOfPlan } from './run-suite.js';
 import { prepareWorker, type WorkerDeps } from './worker-deps.js';
+import { concurrencyOf, testTimeoutOf } from './limits.js';
+import { receivePlan } from './plan-channel.js';
 
-const plan = inject('harnessPlan');
+// Provided with the run, or (vitest started while the CLI was still building it) fetched from the CLI.
+const plan = inject('harnessPlan') ?? (await receivePlan(inject('harnessPlanChannel')));
+vi.setConfig({ maxConcurrency: concurrencyOf(plan), testTimeout: testTimeoutOf(plan) });
 let deps: WorkerDeps;
 
 beforeAll(async () => {

@@ -14,3 +14,12 @@ export const AUDITED_CONCURRENCY = 128;
 export function concurrencyOf(plan: Pick<RunPlan, 'mode'> & { suite: Pick<RunPlan['suite'], 'audit'> }): number {
   return plan.suite.audit ? AUDITED_CONCURRENCY : CONCURRENCY[plan.mode];
 }
+
+/**
+ * How long one case may take before vitest calls it a timeout: three request timeouts and a margin;
+ * against real Clerk a minute more, since the expired-token case may wait ~50 s for its genuine
+ * token to age.
+ */
+export function testTimeoutOf(plan: Pick<RunPlan, 'mode'> & { suite: Pick<RunPlan['suite'], 'timeoutMs'> }): number {
+  return Math.max(30_000, plan.suite.timeoutMs * 3 + 10_000) + (plan.mode === 'clerk' ? 60_000 : 0);
+}

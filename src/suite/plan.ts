@@ -43,6 +43,8 @@ export function casesOf(plan: RunPlan, endpoint: SuiteEndpoint): PlannedCase[] {
 declare module 'vitest' {
   export interface ProvidedContext {
     harnessPlan: RunPlan;
+    /** Where the worker gets the plan when vitest started before it was built (plan-channel.ts). */
+    harnessPlanChannel: import('./plan-channel.js').PlanAddress;
   }
 }
 

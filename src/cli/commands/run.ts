@@ -8,11 +8,9 @@ import { redactDeep } from '../../redact.js';
 import { assertReportsDirUsable, removeStaleReports } from '../../report/reports-dir.js';
 import { isFailing, type RunReport } from '../../report/summary.js';
 import { DEFAULT_SUITE_FILE, loadSuite } from '../../suite/load.js';
-import { buildPlan } from '../../suite/build-plan.js';
 import type { RunPlan } from '../../suite/plan.js';
-import { preflight } from '../../suite/preflight.js';
 import { assertSuiteRunnable } from '../../suite/preflight-suite.js';
-import { runPlanWithVitest, startPlan } from '../../suite/vitest-run.js';
+import { runPendingPlanWithVitest, startPlan } from '../../suite/vitest-run.js';
 import { observeCollectors, type ResultCollector } from '../../report/collector.js';
 import type { Command } from '../command.js';
 import { parseCommandArgs, urlFlag } from '../command.js';
@@ -193,11 +191,18 @@ const command: Command = {
       config = loadClerkSettings({ cwd: ctx.cwd, environment: ctx.env }).config;
     }
 
-    // Both load while the plan is built (its Backend API calls leave this thread idle).
+    // vitest starts before the plan is built (runPendingPlanWithVitest), so its worker boots while
+    // this thread builds it. What only the end of the run needs loads once the run has started:
+    // any earlier, every millisecond it takes here would delay the worker's start.
     let end: EndOfRun | undefined;
-    const endLoading = loadEndOfRun().then((m) => (end = m));
-    endLoading.catch(() => undefined);
-    import('vitest/node').catch(() => undefined);
+    let endLoading: Promise<EndOfRun> | undefined;
+    const loadEnd = (): Promise<EndOfRun> => {
+      if (!endLoading) {
+        endLoading = loadEndOfRun().then((m) => (end = m));
+        endLoading.catch(() => undefined);
+      }
+      return endLoading;
+    };
 
     let plan: RunPlan | undefined;
     let live: ResultCollector | undefined;
@@ -235,6 +240,7 @@ const command: Command = {
     };
     const unobserve = observeCollectors((c) => {
       live = c;
+      c.onRunStart = () => void setImmediate(loadEnd);
       if (values.bail) c.bailOn = (r) => r.verdict === 'error' || (plan !== undefined && isFailing(r, plan.failOn));
     });
     if (!values.watch) {
@@ -244,26 +250,29 @@ const command: Command = {
 
     let env: Awaited<ReturnType<typeof import('../../suite/embedded.js')['startEmbedded']>> | undefined;
     try {
-      // The embedded emulator and reference target load only when they are used.
-      env = embedded ? await (await import('../../suite/embedded.js')).startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
-      plan = await buildPlan({
-        suite,
-        targetUrl: env ? env.targetUrl : targetUrl!,
-        clerk: env
-          ? env.clerk
-          : { apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey!, testUserId: config.testUserId, testUserEmail: config.testUserEmail },
-        template: suite.template ?? env?.template ?? config.jwtTemplate,
-        publicKeyPem: env?.publicKeyPem ?? config.jwtKey,
-        failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? DEFAULT_FAIL_ON,
-      });
-      await preflight(plan);
-      // Loaded by now in practice; awaited so that finish() and an interrupt once tests run have them.
-      end = await endLoading;
-      started = new Date();
+      /** The emulator and target (embedded runs), the plan and its preflight; without --watch, while vitest's worker boots. */
+      const makePlan = async (): Promise<RunPlan> => {
+        // The embedded emulator and reference target load only when they are used.
+        env = embedded ? await (await import('../../suite/embedded.js')).startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
+        const [{ buildPlan }, { preflight }] = await Promise.all([import('../../suite/build-plan.js'), import('../../suite/preflight.js')]);
+        plan = await buildPlan({
+          suite,
+          targetUrl: env ? env.targetUrl : targetUrl!,
+          clerk: env
+            ? env.clerk
+            : { apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey!, testUserId: config.testUserId, testUserEmail: config.testUserEmail },
+          template: suite.template ?? env?.template ?? config.jwtTemplate,
+          publicKeyPem: env?.publicKeyPem ?? config.jwtKey,
+          failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? DEFAULT_FAIL_ON,
+        });
+        await preflight(plan);
+        started = new Date();
+        return plan;
+      };
       let lastCode: ExitCode = EXIT.OK;
       /** After each run (each rerun in watch mode): summary, reports, exit code. */
       const finish = async (collector: ResultCollector): Promise<ExitCode> => {
-        const { markIncomplete, notRunResults, renderTerminalSummary, writeReports } = end!;
+        const { markIncomplete, notRunResults, renderTerminalSummary, writeReports } = await loadEnd();
         let report = reportFrom(collector);
         if (collector.bailedAt) {
           const r = collector.bailedAt;
@@ -296,10 +305,11 @@ const command: Command = {
         stdout: human,
         stderr: ctx.stderr,
       };
-      if (!values.watch) return await finish(await runPlanWithVitest(plan, vitestOptions));
+      if (!values.watch) return await finish(await runPendingPlanWithVitest(makePlan, suite, vitestOptions));
+      plan = await makePlan();
 
       const triggers = (values['watch-path'] ?? ['.env.local', '.env']).map((p) => path.resolve(ctx.cwd, p));
-      const run = await startPlan(plan, {
+      const run = await startPlan({ harnessPlan: plan }, plan, {
         ...vitestOptions,
         watch: triggers,
         onRunEnd: async (c) => {

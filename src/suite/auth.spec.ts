@@ -1,6 +1,7 @@
 /**
  * The auth suite as vitest tests: one test per endpoint × case, each minting its token at the
- * moment it runs. Started by `clerk-harness run` through vitest's node API with the plan provided.
+ * moment it runs. Started by `clerk-harness run` through vitest's node API, with the plan provided
+ * or, when vitest starts while the plan is still being built, handed over once it is (plan-channel.ts).
  */
 import { afterAll, beforeAll, describe, inject, test, vi } from 'vitest';
 import { severityAtLeast } from './verdict.js';

@@ -32,8 +32,6 @@ export class ResultCollector implements Reporter {
 
   /** --bail: stop the run at the first result this says yes to (set before the run starts). */
   bailOn?: (result: CaseResult) => boolean;
-  /** Told when a run starts, i.e. when the test worker is about to be busy and this process idle. */
-  onRunStart?: () => void;
   /** The result that stopped the run (--bail), if one did. */
   bailedAt?: CaseResult;
   private vitest?: Vitest;
@@ -54,7 +52,6 @@ export class ResultCollector implements Reporter {
     this.errors = [];
     this.slot.clear();
     this.bailedAt = undefined;
-    this.onRunStart?.();
   }
 
   /** Stop the current run after the tests in flight (vitest's own cancel: the rest end as skipped). */

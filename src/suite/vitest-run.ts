@@ -18,7 +18,7 @@ export interface VitestRunOptions {
   watch?: string[];
   /** Called after every run with its results (each rerun too, in watch mode). */
   onRunEnd?: (collector: ResultCollector) => void | Promise<void>;
-  /** Called as vitest starts a run, just before its worker starts. */
+  /** Called as vitest starts a run (each rerun in watch mode), just before its worker starts. */
   onRunStart?: () => void;
   /** Told of the vitest instance as it starts. */
   onInit?: (vitest: { close(): Promise<void> }) => void;
@@ -78,7 +78,13 @@ export async function runPendingPlanWithVitest(makePlan: () => Promise<RunPlan>,
   let run: VitestRun | undefined;
   let failure: unknown;
   try {
-    run = await startPlan({ harnessPlanChannel: channel.address }, { mode: 'clerk', suite }, { ...options, stdout, stderr, onRunStart: begin, onInit: (v) => (vitest = v) });
+    run = await startPlan({ harnessPlanChannel: channel.address }, { mode: 'clerk', suite }, {
+      ...options,
+      stdout,
+      stderr,
+      onRunStart: () => (begin(), options.onRunStart?.()),
+      onInit: (v) => (vitest = v),
+    });
     await run.close();
   } catch (err) {
     failure = err;
@@ -95,22 +101,24 @@ export async function runPendingPlanWithVitest(makePlan: () => Promise<RunPlan>,
 /** A stream whose writes wait until release(), then pass straight through; everything else is the stream's own. */
 function heldBack(stream: NodeJS.WritableStream): NodeJS.WritableStream & { release(): void } {
   let held: Array<[chunk: unknown, ...rest: unknown[]]> | undefined = [];
-  const write = (...args: [unknown, ...unknown[]]): boolean => {
-    if (!held) return (stream.write as (...a: unknown[]) => boolean)(...args);
-    held.push(args);
+  const passOn = (...args: unknown[]) => (stream.write as (...a: unknown[]) => boolean)(...args);
+  /** write()/end() callbacks are called as if the write had happened: the caller must not wait on a held write. */
+  const callBack = (args: unknown[]) => {
     const cb = args.find((a) => typeof a === 'function') as (() => void) | undefined;
     if (cb) queueMicrotask(cb);
+  };
+  const write = (...args: [unknown, ...unknown[]]): boolean => {
+    if (!held) return passOn(...args);
+    held.push(args);
+    callBack(args);
     return true;
   };
   const release = () => {
     const pendingWrites = held ?? [];
     held = undefined;
-    for (const args of pendingWrites) (stream.write as (...a: unknown[]) => boolean)(...args.filter((a) => typeof a !== 'function'));
+    for (const args of pendingWrites) passOn(...args.filter((a) => typeof a !== 'function'));
   };
-  const end = (...args: unknown[]) => {
-    const cb = args.find((a) => typeof a === 'function') as (() => void) | undefined;
-    if (cb) queueMicrotask(cb);
-  };
+  const end = (...args: unknown[]) => callBack(args);
   return new Proxy(stream, {
     get(target, key) {
       if (key === 'write') return write;

@@ -240,7 +240,6 @@ const command: Command = {
     };
     const unobserve = observeCollectors((c) => {
       live = c;
-      c.onRunStart = () => void setImmediate(loadEnd);
       if (values.bail) c.bailOn = (r) => r.verdict === 'error' || (plan !== undefined && isFailing(r, plan.failOn));
     });
     if (!values.watch) {
@@ -304,6 +303,7 @@ const command: Command = {
         liveReporter: values.reporter ?? liveReporterPath(),
         stdout: human,
         stderr: ctx.stderr,
+        onRunStart: () => void setImmediate(loadEnd),
       };
       if (!values.watch) return await finish(await runPendingPlanWithVitest(makePlan, suite, vitestOptions));
       plan = await makePlan();

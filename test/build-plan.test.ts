@@ -36,6 +36,8 @@ describe('buildPlan', () => {
     expect(skipped.length).toBe(templateCases.length);
     for (const c of skipped) expect(c.skipReason).toBe('JWT template "no-such-template" does not exist in the instance (templates: server-token); create it (RS256) or fix CLERK_JWT_TEMPLATE');
     expect(p.clerk.testUserId).toMatch(/^user_/);
+    // The worker's first mint goes straight to this session (made while the worker boots).
+    expect(p.clerk.session).toEqual({ id: expect.stringMatching(/^sess_/), userId: p.clerk.testUserId });
     expect(p.publicKeyPem).toContain('BEGIN PUBLIC KEY');
   });
 

@@ -50,6 +50,7 @@ export function localSource(instance: LocalInstance): TokenSource {
     mode: 'emulator',
     apiUrl: 'http://127.0.0.1:9',
     userId: async () => instance.userId,
+    session: async () => ({ id: 'sess_local', userId: instance.userId }),
     mint: (o) => instance.mint(o),
     listTemplates: async () => [],
     trustedSigner: instance.sign,

@@ -39,6 +39,31 @@ describe('createTokenSource', () => {
     expect(after.claims.sub).toBe(first.claims.sub);
   });
 
+  it('mints on a session an earlier source handed over, only for the same user and organization, and replaces it once ended', async () => {
+    const cli = await createTokenSource(base);
+    const session = await cli.session();
+    expect(session.id).toMatch(/^sess_/);
+    const verified = { mode: 'emulator' as const };
+    // The worker's source: same user, no organization, as the CLI's.
+    const worker = await createTokenSource({ ...base, testUserId: session.userId, verified, session });
+    expect((await worker.mint()).claims.sid).toBe(session.id);
+    // Another user, or the same user with an organization active, never mints on it.
+    const clerk = createClerkClient({ secretKey: emu.secretKey, apiUrl: emu.url });
+    const other = await clerk.users.createUser({ emailAddress: ['other-session+clerk_test@example.com'] });
+    const otherSource = await createTokenSource({ ...base, testUserId: other.id, verified, session });
+    const otherToken = await otherSource.mint();
+    expect([otherToken.claims.sub, otherToken.claims.sid === session.id]).toEqual([other.id, false]);
+    const org = await clerk.organizations.createOrganization({ name: 'session-ref', createdBy: session.userId });
+    const withOrg = await createTokenSource({ ...base, testUserId: session.userId, verified, session, activeOrganizationId: org.id });
+    const orgToken = await withOrg.mint();
+    expect([orgToken.claims.sid === session.id, (orgToken.claims.o as { id?: string } | undefined)?.id]).toEqual([false, org.id]);
+    // Ended before the worker used it: a new session, not an error.
+    await clerk.sessions.revokeSession(session.id);
+    const late = await createTokenSource({ ...base, testUserId: session.userId, verified, session });
+    const lateToken = await late.mint();
+    expect([lateToken.claims.sid === session.id, lateToken.claims.sub]).toEqual([false, session.userId]);
+  });
+
   it('waits what Retry-After asks (within the cap) and backs off on 5xx', async () => {
     const source = await createTokenSource(base);
     await source.userId();

@@ -123,6 +123,7 @@ function sourceFor(name: PersonaName): () => Promise<TokenSource> {
     mode: 'emulator',
     apiUrl: world.emulator.url,
     userId: async () => (await persona[name]()).claims.sub as string,
+    session: async () => { const { claims } = await persona[name](); return { id: claims.sid as string, userId: claims.sub as string }; },
     listTemplates: async () => [],
     async mint() {
       const { token } = await persona[name]();

@@ -46,6 +46,10 @@ export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
   const personaSetup = input.suite.personas ? setUpPersonas({ apiUrl: input.clerk.apiUrl, secretKey: input.clerk.secretKey, personas: Object.values(input.suite.personas) }) : undefined;
   for (const p of [templates, personaSetup]) p?.catch(() => undefined); // awaited below, after `user`
   const testUserId = await user;
+  // The session the worker mints on, made now: the worker boots meanwhile, and against real Clerk
+  // its first mint then waits for one internet round trip instead of two.
+  const session = source.session();
+  session.catch(() => undefined); // awaited below, after the template and key checks
   const extraSkips: Record<string, string> = {};
   const templateCases = CATALOGUE.filter((c) => c.needs.includes('template')).map((c) => c.id);
   if (templates) {
@@ -61,10 +65,11 @@ export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
   const { cases, endpointCases } = planSuite([...CATALOGUE], input.suite, extraSkips);
   // Suites with personas: the personas made real in the instance.
   const personas = await personaSetup;
+  const testSession = await session;
   return {
     suite: input.suite,
     targetUrl: input.targetUrl,
-    clerk: { ...input.clerk, testUserId },
+    clerk: { ...input.clerk, testUserId, session: testSession },
     mode: source.mode,
     template: input.template,
     publicKeyPem,

@@ -23,7 +23,14 @@ export interface PlannedCase {
 export interface RunPlan {
   suite: Suite;
   targetUrl: string;
-  clerk: { apiUrl: string; secretKey: string; testUserId?: string; testUserEmail: string };
+  clerk: {
+    apiUrl: string;
+    secretKey: string;
+    testUserId?: string;
+    testUserEmail: string;
+    /** The test user's session, created while the plan was built, so the worker's first mint needs no session call. */
+    session?: { id: string; userId: string; activeOrganizationId?: string };
+  };
   mode: 'clerk' | 'emulator';
   template?: string;
   publicKeyPem?: string;

@@ -31,6 +31,19 @@ export interface TokenSourceConfig {
    * against real Clerk each is a round trip over the internet.
    */
   verified?: { mode: 'emulator' | 'clerk' };
+  /**
+   * A session an earlier source of the same run created (the CLI's, while the test worker booted):
+   * minting starts on it instead of creating another when it is this source's user with this
+   * source's active organization. One that has ended by then is replaced like any ended session.
+   */
+  session?: SessionRef;
+}
+
+/** Which session, for whom: a session is only reused by a source of the same user and active organization. */
+export interface SessionRef {
+  id: string;
+  userId: string;
+  activeOrganizationId?: string;
 }
 
 export async function createTokenSource(config: TokenSourceConfig): Promise<TokenSource> {
@@ -106,7 +119,9 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
     return p;
   };
 
-  let session: Promise<string> | undefined;
+  const given = config.session;
+  let session: Promise<string> | undefined =
+    given && given.userId === config.testUserId && given.activeOrganizationId === config.activeOrganizationId ? Promise.resolve(given.id) : undefined;
   const sessionId = async () => {
     const uid = await userId();
     if (session) return session;
@@ -210,6 +225,7 @@ export async function createTokenSource(config: TokenSourceConfig): Promise<Toke
     mode: emulator ? 'emulator' : 'clerk',
     apiUrl,
     userId,
+    session: async () => ({ id: await sessionId(), userId: await userId(), ...(config.activeOrganizationId ? { activeOrganizationId: config.activeOrganizationId } : {}) }),
     mint,
     listTemplates,
     trustedSigner,

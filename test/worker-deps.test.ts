@@ -2,7 +2,8 @@
  * The test worker's setup repeats none of what building the plan established: no mode probe
  * (GET /__emulator/info), no "is this Clerk" check (GET /v1/jwks) and no test-user lookup. Against
  * real Clerk each of those is a round trip over the internet in every run. Expected before running:
- * the worker's only Backend API calls up to its first token are the session and the token itself.
+ * the worker's only Backend API call up to its first token is the token itself: the session was
+ * made while the plan was built (the worker boots meanwhile).
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +39,7 @@ async function requestsDuring(fn: () => Promise<unknown>): Promise<string[]> {
 }
 
 describe('the worker after buildPlan', () => {
-  it('makes no probe and no user lookup: its first calls are the session and the token', async () => {
+  it('makes no probe, no user lookup and no session: its first call is the token, on the plan\'s session', async () => {
     const suite = loadSuite(writeCreateJobSuite(), { cwd: process.cwd() });
     const clerk = { apiUrl: emulator.url, secretKey: emulator.secretKey, testUserEmail: 'worker-deps@example.com' };
     const planCalls = await requestsDuring(async () => {
@@ -47,12 +48,13 @@ describe('the worker after buildPlan', () => {
         const deps = await prepareWorker(plan);
         const token = await deps.context.mint();
         expect(token.claims.sub).toBe(plan.clerk.testUserId);
+        expect(token.claims.sid).toBe(plan.clerk.session?.id);
         await deps.stop();
       });
-      expect(workerCalls).toEqual(['POST /v1/sessions', 'POST /v1/sessions/:id/tokens']);
+      expect(workerCalls).toEqual(['POST /v1/sessions/:id/tokens']);
     });
     // The plan itself did probe and look the user up (the calls the worker may skip).
-    expect(planCalls).toEqual(expect.arrayContaining(['GET /__emulator/info', 'GET /v1/users']));
+    expect(planCalls).toEqual(expect.arrayContaining(['GET /__emulator/info', 'GET /v1/users', 'POST /v1/sessions']));
   });
 
   it('a source told the mode and the user skips the Clerk check too, and mints for that user', async () => {

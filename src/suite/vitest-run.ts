@@ -24,6 +24,15 @@ export interface VitestRunOptions {
   onInit?: (vitest: { close(): Promise<void> }) => void;
 }
 
+export interface PendingPlanOptions extends VitestRunOptions {
+  /**
+   * Checks under way before vitest loads (the Clerk API and the target answering): one that has
+   * failed by the time vitest is loaded stops the run there, with its error and no test worker.
+   * `makePlan` must reject with the same error when it awaits them.
+   */
+  early?: Promise<unknown>;
+}
+
 export interface VitestRun {
   collector: ResultCollector;
   close(): Promise<void>;
@@ -53,7 +62,14 @@ export async function runPlanWithVitest(plan: RunPlan, options: VitestRunOptions
  * the test timeout the worker starts with (the longer, real-Clerk one); the spec sets the plan's
  * own limits once it has it.
  */
-export async function runPendingPlanWithVitest(makePlan: () => Promise<RunPlan>, suite: Suite, options: VitestRunOptions): Promise<ResultCollector> {
+export async function runPendingPlanWithVitest(makePlan: () => Promise<RunPlan>, suite: Suite, options: PendingPlanOptions): Promise<ResultCollector> {
+  if (options.early) {
+    const early: { failed?: { error: unknown } } = {};
+    options.early.catch((error: unknown) => void (early.failed = { error }));
+    // Loading vitest takes long enough for a refused connection or a rejected key to come back.
+    await import('vitest/node');
+    if (early.failed) throw early.failed.error;
+  }
   let settle!: { resolve: (p: RunPlan) => void; reject: (e: unknown) => void };
   const pending = new Promise<RunPlan>((resolve, reject) => (settle = { resolve, reject }));
   pending.catch(() => undefined);
@@ -83,7 +99,7 @@ export async function runPendingPlanWithVitest(makePlan: () => Promise<RunPlan>,
       stdout,
       stderr,
       onRunStart: () => (begin(), options.onRunStart?.()),
-      onInit: (v) => (vitest = v),
+      onInit: (v) => ((vitest = v), options.onInit?.(v)),
     });
     await run.close();
   } catch (err) {

@@ -9,6 +9,7 @@ import { assertReportsDirUsable, removeStaleReports } from '../../report/reports
 import { isFailing, type RunReport } from '../../report/summary.js';
 import { DEFAULT_SUITE_FILE, loadSuite } from '../../suite/load.js';
 import type { RunPlan } from '../../suite/plan.js';
+import type { Suite } from '../../suite/types.js';
 import { assertSuiteRunnable } from '../../suite/preflight-suite.js';
 import { runPendingPlanWithVitest, startPlan } from '../../suite/vitest-run.js';
 import { observeCollectors, type ResultCollector } from '../../report/collector.js';
@@ -30,6 +31,26 @@ async function loadEndOfRun() {
   return { ...notRun, reportOfRun: runSuite.reportOfRun, writeReports: write.writeReports, writeReportsSync: write.writeReportsSync, renderTerminalSummary: terminal.renderTerminalSummary };
 }
 type EndOfRun = Awaited<ReturnType<typeof loadEndOfRun>>;
+
+/**
+ * The token source (its mode probe, the Clerk check, the test user) and the target's preflight,
+ * started together; `all` settles as they are awaited in that order, so its error is always the
+ * first one's, as `makePlan` reports it.
+ */
+function earlyChecks(clerk: { apiUrl: string; secretKey: string; testUserId?: string; testUserEmail: string }, suite: Suite, targetUrl: string) {
+  const source = import('../../tokens/clerk-source.js').then(async ({ createTokenSource }) => {
+    const s = await createTokenSource(clerk);
+    await s.userId();
+    return s;
+  });
+  const target = import('../../suite/preflight.js').then(({ preflight }) => preflight({ suite, targetUrl }));
+  const all = (async () => {
+    await source;
+    await target;
+  })();
+  for (const p of [source, target, all]) p.catch(() => undefined); // each is awaited where it is used
+  return { source, target, all };
+}
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 const REPORTERS = ['default', 'verbose', 'dot', 'tree', 'tap', 'tap-flat', 'github-actions'];
@@ -247,6 +268,12 @@ const command: Command = {
       process.once('SIGTERM', onSignal);
     }
 
+    // What needs no plan is asked at once, while vitest loads: a rejected secret key, a Clerk API URL
+    // that is not Clerk, a test user that cannot be found, or a target nothing listens on then
+    // fails in the time of a request, before any test worker starts. Awaited in this order.
+    const clerkInput = embedded ? undefined : { apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey!, testUserId: config.testUserId, testUserEmail: config.testUserEmail };
+    const early = clerkInput ? earlyChecks(clerkInput, suite, targetUrl!) : undefined;
+
     let env: Awaited<ReturnType<typeof import('../../suite/embedded.js')['startEmbedded']>> | undefined;
     try {
       /** The emulator and target (embedded runs), the plan and its preflight; without --watch, while vitest's worker boots. */
@@ -254,17 +281,18 @@ const command: Command = {
         // The embedded emulator and reference target load only when they are used.
         env = embedded ? await (await import('../../suite/embedded.js')).startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
         const [{ buildPlan }, { preflight }] = await Promise.all([import('../../suite/build-plan.js'), import('../../suite/preflight.js')]);
+        const source = early ? await early.source : undefined;
+        await early?.target;
         plan = await buildPlan({
           suite,
           targetUrl: env ? env.targetUrl : targetUrl!,
-          clerk: env
-            ? env.clerk
-            : { apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey!, testUserId: config.testUserId, testUserEmail: config.testUserEmail },
+          clerk: env ? env.clerk : clerkInput!,
+          source,
           template: suite.template ?? env?.template ?? config.jwtTemplate,
           publicKeyPem: env?.publicKeyPem ?? config.jwtKey,
           failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? DEFAULT_FAIL_ON,
         });
-        await preflight(plan);
+        if (!early) await preflight(plan);
         started = new Date();
         return plan;
       };
@@ -305,7 +333,7 @@ const command: Command = {
         stderr: ctx.stderr,
         onRunStart: () => void setImmediate(loadEnd),
       };
-      if (!values.watch) return await finish(await runPendingPlanWithVitest(makePlan, suite, vitestOptions));
+      if (!values.watch) return await finish(await runPendingPlanWithVitest(makePlan, suite, { ...vitestOptions, early: early?.all }));
       plan = await makePlan();
 
       const triggers = (values['watch-path'] ?? ['.env.local', '.env']).map((p) => path.resolve(ctx.cwd, p));

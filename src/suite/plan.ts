@@ -2,6 +2,7 @@
  * The run plan: everything a vitest worker needs to run a suite, serialisable (it crosses into the
  * worker through vitest's `provide`/`inject`). Built once in the CLI process.
  */
+import type { SessionRef } from '../tokens/types.js';
 import type { CaseDef, Expectation, Severity } from '../cases/types.js';
 import type {} from 'vitest';
 import { HarnessError } from '../errors.js';
@@ -29,7 +30,7 @@ export interface RunPlan {
     testUserId?: string;
     testUserEmail: string;
     /** The test user's session, created while the plan was built, so the worker's first mint needs no session call. */
-    session?: { id: string; userId: string; activeOrganizationId?: string };
+    session?: SessionRef;
   };
   mode: 'clerk' | 'emulator';
   template?: string;

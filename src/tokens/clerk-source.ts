@@ -13,7 +13,7 @@ import { joinUrl } from '../http/url.js';
 import { callClerk, ClerkCallError, clerkCallToHarnessError, newCallHealth, type CallContext, type RetryOptions } from './clerk-call.js';
 import { toMintedToken } from './decode.js';
 import { checkClerkAnswers, detectMode, notClerk } from './mode.js';
-import type { MintOptions, MintedToken, TemplateInfo, TokenSource } from './types.js';
+import type { MintOptions, MintedToken, SessionRef, TemplateInfo, TokenSource } from './types.js';
 
 export interface TokenSourceConfig {
   apiUrl: string;
@@ -37,13 +37,6 @@ export interface TokenSourceConfig {
    * source's active organization. One that has ended by then is replaced like any ended session.
    */
   session?: SessionRef;
-}
-
-/** Which session, for whom: a session is only reused by a source of the same user and active organization. */
-export interface SessionRef {
-  id: string;
-  userId: string;
-  activeOrganizationId?: string;
 }
 
 export async function createTokenSource(config: TokenSourceConfig): Promise<TokenSource> {

@@ -22,6 +22,13 @@ export interface TemplateInfo {
   claims: Record<string, unknown>;
 }
 
+/** Which session, for whom: a session is only reused by a source of the same user and active organization. */
+export interface SessionRef {
+  id: string;
+  userId: string;
+  activeOrganizationId?: string;
+}
+
 export interface TokenSource {
   /** 'emulator' when CLERK_API_URL answers GET /__emulator/info, else 'clerk'. */
   readonly mode: 'clerk' | 'emulator';
@@ -29,7 +36,7 @@ export interface TokenSource {
   /** Finds or creates the test user (by id, else by email) once, then reuses it. */
   userId(): Promise<string>;
   /** The session mints use (created once, and again when it has ended), and whose it is. */
-  session(): Promise<{ id: string; userId: string; activeOrganizationId?: string }>;
+  session(): Promise<SessionRef>;
   /** A fresh session token (new session each call unless reuse is cheaper; never a cached token). */
   mint(options?: MintOptions): Promise<MintedToken>;
   listTemplates(): Promise<TemplateInfo[]>;

@@ -280,7 +280,8 @@ const command: Command = {
       const makePlan = async (): Promise<RunPlan> => {
         // The embedded emulator and reference target load only when they are used.
         env = embedded ? await (await import('../../suite/embedded.js')).startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
-        const [{ buildPlan }, { preflight }] = await Promise.all([import('../../suite/build-plan.js'), import('../../suite/preflight.js')]);
+        const { buildPlan } = await import('../../suite/build-plan.js');
+        // Your own target: the checks started before vitest, in their order; embedded: its preflight below.
         const source = early ? await early.source : undefined;
         await early?.target;
         plan = await buildPlan({
@@ -292,7 +293,7 @@ const command: Command = {
           publicKeyPem: env?.publicKeyPem ?? config.jwtKey,
           failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? DEFAULT_FAIL_ON,
         });
-        if (!early) await preflight(plan);
+        if (!early) await (await import('../../suite/preflight.js')).preflight(plan);
         started = new Date();
         return plan;
       };

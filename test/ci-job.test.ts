@@ -45,12 +45,36 @@ function actionSteps(): Step[] {
   return (parseYaml(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { runs: { steps: Step[] } }).runs.steps;
 }
 
+/**
+ * A port for a server the job starts seconds later. Not one the OS hands out for port 0: between
+ * this check and the job's bind, another test file's server (listening on port 0) could be given
+ * that same port, and the job would wait on a stranger's 404s. Below the ephemeral range only a
+ * fixed-port bind can take it, and this file's ports are never handed out twice.
+ */
+const taken = new Set<number>();
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
 async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
+  const high = Math.min(ephemeralLow(), 65536);
+  const low = Math.max(1024, high - 12_000);
+  for (;;) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (taken.has(port)) continue;
+    const s = net.createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!ok) continue;
+    await new Promise((r) => s.close(r));
+    taken.add(port);
+    return port;
+  }
 }
 
 async function refused(port: number): Promise<boolean> {

@@ -11,7 +11,7 @@ export { startEmulator, newEmulatorSecretKey } from './emulator/index.js';
 export type { Emulator, EmulatorOptions, FaultInjection, SigningKey } from './emulator/types.js';
 
 export { createTokenSource, type TokenSourceConfig } from './tokens/clerk-source.js';
-export type { MintedToken, MintOptions, TemplateInfo, TokenSource } from './tokens/types.js';
+export type { MintedToken, MintOptions, SessionRef, TemplateInfo, TokenSource } from './tokens/types.js';
 export { formatToken, TOKEN_FORMATS } from './tokens/format.js';
 export { persistEnvVar, persistEnvVars } from './tokens/env-persist.js';
 

@@ -59,10 +59,19 @@ function ephemeralLow(): number {
     return 32768;
   }
 }
+async function portFromOs(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 async function freePort(): Promise<number> {
   const high = Math.min(ephemeralLow(), 65536);
   const low = Math.max(1024, high - 12_000);
-  for (;;) {
+  // An ephemeral range that starts near 1024 leaves nothing below it: the OS's pick, as before.
+  if (high - low < 1000) return portFromOs();
+  for (let attempt = 0; attempt < 200; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low));
     if (taken.has(port)) continue;
     const s = net.createServer();
@@ -75,6 +84,7 @@ async function freePort(): Promise<number> {
     taken.add(port);
     return port;
   }
+  return portFromOs();
 }
 
 async function refused(port: number): Promise<boolean> {

@@ -41,7 +41,7 @@ describe('createTokenSource', () => {
 
   it('mints on a session an earlier source handed over, only for the same user and organization, and replaces it once ended', async () => {
     const cli = await createTokenSource(base);
-    const session = await cli.session();
+    const session = await cli.session!();
     expect(session.id).toMatch(/^sess_/);
     const verified = { mode: 'emulator' as const };
     // The worker's source: same user, no organization, as the CLI's.

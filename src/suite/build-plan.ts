@@ -51,7 +51,7 @@ export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
   const testUserId = await user;
   // The session the worker mints on, made now: the worker boots meanwhile, and against real Clerk
   // its first mint then waits for one internet round trip instead of two.
-  const session = source.session();
+  const session = source.session ? source.session() : Promise.resolve(undefined);
   session.catch(() => undefined); // awaited below, after the template and key checks
   const extraSkips: Record<string, string> = {};
   const templateCases = CATALOGUE.filter((c) => c.needs.includes('template')).map((c) => c.id);

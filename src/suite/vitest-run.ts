@@ -26,7 +26,7 @@ export interface VitestRunOptions {
 
 export interface PendingPlanOptions extends VitestRunOptions {
   /**
-   * Checks under way before vitest loads (the Clerk API and the target answering): one that has
+   * Checks under way before vitest loads (the target and the Clerk API answering): one that has
    * failed by the time vitest is loaded stops the run there, with its error and no test worker.
    * `makePlan` must reject with the same error when it awaits them.
    */

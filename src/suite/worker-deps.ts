@@ -78,6 +78,7 @@ export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
       // The personas were found or created when the plan was built: their ids are known to exist.
       ctx = createTokenSource({
         ...plan.clerk,
+        session: undefined, // the plan's session is the test user's; a persona makes its own
         verified: { mode: plan.mode },
         testUserId: persona.userId,
         testUserIdFrom: `persona ${name}`,

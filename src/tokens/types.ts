@@ -35,8 +35,11 @@ export interface TokenSource {
   readonly apiUrl: string;
   /** Finds or creates the test user (by id, else by email) once, then reuses it. */
   userId(): Promise<string>;
-  /** The session mints use (created once, and again when it has ended), and whose it is. */
-  session(): Promise<SessionRef>;
+  /**
+   * The session mints use (created once, and again when it has ended), and whose it is. Optional
+   * for sources written elsewhere; without it the test worker makes its own session.
+   */
+  session?(): Promise<SessionRef>;
   /** A fresh session token (new session each call unless reuse is cheaper; never a cached token). */
   mint(options?: MintOptions): Promise<MintedToken>;
   listTemplates(): Promise<TemplateInfo[]>;

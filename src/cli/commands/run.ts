@@ -33,9 +33,11 @@ async function loadEndOfRun() {
 type EndOfRun = Awaited<ReturnType<typeof loadEndOfRun>>;
 
 /**
- * The token source (its mode probe, the Clerk check, the test user) and the target's preflight,
+ * The target's preflight and the token source (its mode probe, the Clerk check, the test user),
  * started together; `all` settles as they are awaited in that order, so its error is always the
- * first one's, as `makePlan` reports it.
+ * first one's, as `makePlan` reports it. The target comes first: it is one local request, where
+ * real Clerk takes three internet round trips, so a target nothing listens on is known before
+ * vitest has loaded even then.
  */
 function earlyChecks(clerk: { apiUrl: string; secretKey: string; testUserId?: string; testUserEmail: string }, suite: Suite, targetUrl: string) {
   const source = import('../../tokens/clerk-source.js').then(async ({ createTokenSource }) => {
@@ -45,8 +47,8 @@ function earlyChecks(clerk: { apiUrl: string; secretKey: string; testUserId?: st
   });
   const target = import('../../suite/preflight.js').then(({ preflight }) => preflight({ suite, targetUrl }));
   const all = (async () => {
-    await source;
     await target;
+    await source;
   })();
   for (const p of [source, target, all]) p.catch(() => undefined); // each is awaited where it is used
   return { source, target, all };
@@ -268,9 +270,10 @@ const command: Command = {
       process.once('SIGTERM', onSignal);
     }
 
-    // What needs no plan is asked at once, while vitest loads: a rejected secret key, a Clerk API URL
-    // that is not Clerk, a test user that cannot be found, or a target nothing listens on then
-    // fails in the time of a request, before any test worker starts. Awaited in this order.
+    // What needs no plan is asked at once, while vitest loads: a target nothing listens on, a
+    // rejected secret key, a Clerk API URL that is not Clerk or a test user that cannot be found
+    // then fails in the time of its request, with no test worker started when the answer beats
+    // vitest's import (a local target or emulator: always; real Clerk: when its round trips do).
     const clerkInput = embedded ? undefined : { apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey!, testUserId: config.testUserId, testUserEmail: config.testUserEmail };
     const early = clerkInput ? earlyChecks(clerkInput, suite, targetUrl!) : undefined;
 
@@ -282,8 +285,8 @@ const command: Command = {
         env = embedded ? await (await import('../../suite/embedded.js')).startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
         const { buildPlan } = await import('../../suite/build-plan.js');
         // Your own target: the checks started before vitest, in their order; embedded: its preflight below.
-        const source = early ? await early.source : undefined;
         await early?.target;
+        const source = early ? await early.source : undefined;
         plan = await buildPlan({
           suite,
           targetUrl: env ? env.targetUrl : targetUrl!,

@@ -1,11 +1,12 @@
 /**
  * `clerk-harness run` asks the target and the Clerk API before vitest loads (src/cli/commands/run.ts,
- * earlyChecks): a target nothing listens on ends the run with its one error and no test worker.
+ * earlyChecks): a target nothing listens on or a refused key ends the run with its one error and no
+ * test worker.
  * Observed from outside: a preload counts the CLI's child_process.fork calls (how vitest starts its
- * worker). Expected before running: a passing run forks once (the count is not blind); the refused
- * target forks never, exits 2 and says why. (A rejected secret key is found by the SDK's first
- * call, which needs @clerk/backend loaded: it races vitest's import and is not asserted here; its
- * error is the same either way, run-cli.test.ts.)
+ * worker). Expected before running: a passing run forks once (the count is not blind); a refused
+ * target and a secret key the emulator refuses (its info route says so, before @clerk/backend is
+ * loaded) fork never, exit 2 and say why in the words the later path uses. Against real Clerk a
+ * wrong key is found by the SDK's first call, which races vitest's import: not asserted here.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,5 +55,11 @@ describe.concurrent('run: failures found before vitest starts', () => {
     const r = await run('refused', 'http://127.0.0.1:9', emulator.secretKey);
     expect([r.code, r.forks], r.stderr).toEqual([2, 0]);
     expect(r.stderr).toMatch(/connection refused: nothing listens on that port/);
+  });
+
+  it('a secret key the emulator refuses: exit 2, the same error as the SDK\'s, no test worker', async () => {
+    const r = await run('wrong-key', target.url, 'sk_test_wrong0000000000000000000000000000');
+    expect([r.code, r.forks], r.stderr).toEqual([2, 0]);
+    expect(r.stderr).toBe(`clerk-harness run: CLERK_SECRET_KEY was rejected by ${emulator.url} (401 clerk_key_invalid)\n  fix: use the CLERK_SECRET_KEY the emulator printed at start (or start it with --secret-key)\n`);
   });
 });

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HarnessError, isHarnessError } from '../errors.js';
 import { httpRequest } from '../http/request.js';
 import { TRANSPORT_KIND_LABEL, type TransportFailure } from '../http/transport-error.js';
-import { notClerk } from './mode.js';
+import { keyRejected, notClerk } from './mode.js';
 
 export interface RetryOptions {
   /** Total attempts, first included. Default 4. */
@@ -91,12 +91,7 @@ function classify(err: unknown, attempt: number, ctx: CallContext, options: Requ
     if (network) return { kind: 'unreachable', message: first?.message ?? 'fetch failed' };
     return { kind: 'fail', error: new HarnessError('CLERK_API', `unexpected answer from ${ctx.apiUrl} while trying to ${ctx.action}: ${first?.message ?? err.message}`, { cause: err }) };
   }
-  if (status === 401 && code === 'clerk_key_invalid') {
-    const hint = ctx.emulator
-      ? 'use the CLERK_SECRET_KEY the emulator printed at start (or start it with --secret-key)'
-      : 'copy the current secret key from Clerk Dashboard → API keys into CLERK_SECRET_KEY (sk_test_… for a development instance)';
-    return { kind: 'fail', error: new HarnessError('CLERK_API', `CLERK_SECRET_KEY was rejected by ${ctx.apiUrl} (401 clerk_key_invalid)`, { hint, cause: err }) };
-  }
+  if (status === 401 && code === 'clerk_key_invalid') return { kind: 'fail', error: keyRejected(ctx.apiUrl, Boolean(ctx.emulator), err) };
   if (status === 429) {
     const retryAfter = err.retryAfter;
     if (retryAfter !== undefined && retryAfter > options.maxRetryAfterSeconds) {

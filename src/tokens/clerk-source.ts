@@ -12,7 +12,7 @@ import { httpRequest } from '../http/request.js';
 import { joinUrl } from '../http/url.js';
 import { callClerk, ClerkCallError, clerkCallToHarnessError, newCallHealth, type CallContext, type RetryOptions } from './clerk-call.js';
 import { toMintedToken } from './decode.js';
-import { checkClerkAnswers, detectMode, notClerk } from './mode.js';
+import { checkClerkAnswers, detectMode, notClerk, type ModeProbe } from './mode.js';
 import type { MintOptions, MintedToken, SessionRef, TemplateInfo, TokenSource } from './types.js';
 
 export interface TokenSourceConfig {
@@ -31,6 +31,8 @@ export interface TokenSourceConfig {
    * against real Clerk each is a round trip over the internet.
    */
   verified?: { mode: 'emulator' | 'clerk' };
+  /** What the mode probe (detectMode) answered, when the caller already asked: not asked again. */
+  probed?: ModeProbe['mode'];
   /**
    * A session an earlier source of the same run created (the CLI's, while the test worker booted):
    * minting starts on it instead of creating another when it is this source's user with this
@@ -41,7 +43,7 @@ export interface TokenSourceConfig {
 
 export async function createTokenSource(config: TokenSourceConfig): Promise<TokenSource> {
   const { apiUrl, secretKey } = config;
-  const emulator = config.verified ? config.verified.mode === 'emulator' : (await detectMode(apiUrl, secretKey)).mode !== 'clerk';
+  const emulator = config.verified ? config.verified.mode === 'emulator' : (config.probed ?? (await detectMode(apiUrl, secretKey)).mode) !== 'clerk';
   // A URL that is not Clerk (200 {}, an HTML page, a huge body) is said so here, not as SDK stacks.
   if (!emulator && !config.verified) await checkClerkAnswers(apiUrl, secretKey);
   /** What the SDK handed back must have the shape Clerk's answers have. */

@@ -18,8 +18,11 @@ export interface EmulatorInfo {
 
 export type ModeProbe =
   | { mode: 'emulator'; info: EmulatorInfo }
-  /** An emulator that refused the secret key (still an emulator, for error messages). */
-  | { mode: 'emulator-key-rejected' }
+  /**
+   * An emulator that did not answer its info route (still an emulator, for error messages);
+   * `keyInvalid` when the answer was its 401 clerk_key_invalid for the secret key.
+   */
+  | { mode: 'emulator-key-rejected'; keyInvalid: boolean }
   | { mode: 'clerk' };
 
 /** The fix for every "this is not Clerk" error. */
@@ -27,6 +30,14 @@ export const NOT_CLERK_HINT = 'set CLERK_API_URL to https://api.clerk.com (or le
 
 export function notClerk(apiUrl: string, detail: string): HarnessError {
   return new HarnessError('CLERK_API', `CLERK_API_URL does not answer like Clerk's Backend API: ${apiUrl} ${detail}`, { hint: NOT_CLERK_HINT });
+}
+
+/** The one error for a secret key the Clerk API (or the emulator) refuses. */
+export function keyRejected(apiUrl: string, emulator: boolean, cause?: unknown): HarnessError {
+  const hint = emulator
+    ? 'use the CLERK_SECRET_KEY the emulator printed at start (or start it with --secret-key)'
+    : 'copy the current secret key from Clerk Dashboard → API keys into CLERK_SECRET_KEY (sk_test_… for a development instance)';
+  return new HarnessError('CLERK_API', `CLERK_SECRET_KEY was rejected by ${apiUrl} (401 clerk_key_invalid)`, { hint, ...(cause === undefined ? {} : { cause }) });
 }
 
 /**
@@ -78,7 +89,16 @@ export async function detectMode(apiUrl: string, secretKey: string, timeoutMs = 
       return { mode: 'clerk' }; // not the emulator's info: the checks for real Clerk look closer
     }
   }
-  return fromEmulator ? { mode: 'emulator-key-rejected' } : { mode: 'clerk' };
+  if (!fromEmulator) return { mode: 'clerk' };
+  let keyInvalid = false;
+  if (res.status === 401) {
+    try {
+      keyInvalid = (JSON.parse(res.body) as { errors?: Array<{ code?: unknown }> }).errors?.[0]?.code === 'clerk_key_invalid';
+    } catch {
+      // not the emulator's error envelope
+    }
+  }
+  return { mode: 'emulator-key-rejected', keyInvalid };
 }
 
 /**

@@ -40,11 +40,16 @@ type EndOfRun = Awaited<ReturnType<typeof loadEndOfRun>>;
  * vitest has loaded even then.
  */
 function earlyChecks(clerk: { apiUrl: string; secretKey: string; testUserId?: string; testUserEmail: string }, suite: Suite, targetUrl: string) {
-  const source = import('../../tokens/clerk-source.js').then(async ({ createTokenSource }) => {
-    const s = await createTokenSource(clerk);
+  const source = (async () => {
+    // The mode probe needs no SDK: an emulator refusing the key says so before @clerk/backend loads.
+    const { detectMode, keyRejected } = await import('../../tokens/mode.js');
+    const probe = await detectMode(clerk.apiUrl, clerk.secretKey);
+    if (probe.mode === 'emulator-key-rejected' && probe.keyInvalid) throw keyRejected(clerk.apiUrl, true);
+    const { createTokenSource } = await import('../../tokens/clerk-source.js');
+    const s = await createTokenSource({ ...clerk, probed: probe.mode });
     await s.userId();
     return s;
-  });
+  })();
   const target = import('../../suite/preflight.js').then(({ preflight }) => preflight({ suite, targetUrl }));
   const all = (async () => {
     await target;

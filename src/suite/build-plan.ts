@@ -6,7 +6,7 @@ import type { Severity } from '../cases/types.js';
 import { httpRequest } from '../http/request.js';
 import { joinUrl } from '../http/url.js';
 import { createTokenSource } from '../tokens/clerk-source.js';
-import type { TokenSource } from '../tokens/types.js';
+import type { ModeProbe } from '../tokens/mode.js';
 import { setUpPersonas } from '../personas/setup.js';
 import { planSuite, type RunPlan } from './plan.js';
 import type { Suite } from './types.js';
@@ -18,8 +18,8 @@ export interface BuildPlanInput {
   template?: string;
   publicKeyPem?: string;
   failOn: Exclude<Severity, 'info'>;
-  /** A token source already made for `clerk` (the CLI makes one before vitest loads); default: a new one. */
-  source?: TokenSource;
+  /** What the mode probe answered, when the caller asked already (the CLI does, before vitest loads). */
+  probed?: ModeProbe['mode'];
 }
 
 /** The public key Clerk (or the emulator) signs with, from the Backend API JWKS: public material. */
@@ -40,7 +40,7 @@ async function publicKeyFromJwks(apiUrl: string, secretKey: string): Promise<str
  * clear error now if the secret key is wrong), the test user, the template, the public key.
  */
 export async function buildPlan(input: BuildPlanInput): Promise<RunPlan> {
-  const source = input.source ?? (await createTokenSource(input.clerk));
+  const source = await createTokenSource({ ...input.clerk, probed: input.probed });
   // Independent Backend API calls, sent together (against real Clerk each is a round trip over the
   // internet) and awaited in this order, so the error a run reports stays the first one's.
   const user = source.userId();

@@ -33,30 +33,26 @@ async function loadEndOfRun() {
 type EndOfRun = Awaited<ReturnType<typeof loadEndOfRun>>;
 
 /**
- * The target's preflight and the token source (its mode probe, the Clerk check, the test user),
- * started together; `all` settles as they are awaited in that order, so its error is always the
- * first one's, as `makePlan` reports it. The target comes first: it is one local request, where
- * real Clerk takes three internet round trips, so a target nothing listens on is known before
- * vitest has loaded even then.
+ * What needs neither the plan nor @clerk/backend, started together before vitest loads: the
+ * target's preflight and the mode probe (which also tells an emulator refusing the secret key).
+ * `all` settles as they are awaited in that order, so its error is always the first one's, as
+ * `makePlan` reports it. The target comes first: one local request, where real Clerk is an
+ * internet round trip. The SDK's calls (the Clerk check, the test user) wait for the plan, which
+ * starts with vitest's run: loading the SDK here would delay the test worker's start.
  */
-function earlyChecks(clerk: { apiUrl: string; secretKey: string; testUserId?: string; testUserEmail: string }, suite: Suite, targetUrl: string) {
-  const source = (async () => {
-    // The mode probe needs no SDK: an emulator refusing the key says so before @clerk/backend loads.
-    const { detectMode, keyRejected } = await import('../../tokens/mode.js');
-    const probe = await detectMode(clerk.apiUrl, clerk.secretKey);
-    if (probe.mode === 'emulator-key-rejected' && probe.keyInvalid) throw keyRejected(clerk.apiUrl, true);
-    const { createTokenSource } = await import('../../tokens/clerk-source.js');
-    const s = await createTokenSource({ ...clerk, probed: probe.mode });
-    await s.userId();
-    return s;
-  })();
+function earlyChecks(clerk: { apiUrl: string; secretKey: string }, suite: Suite, targetUrl: string) {
+  const probe = import('../../tokens/mode.js').then(async ({ detectMode, keyRejected }) => {
+    const answer = await detectMode(clerk.apiUrl, clerk.secretKey);
+    if (answer.mode === 'emulator-key-rejected' && answer.keyInvalid) throw keyRejected(clerk.apiUrl, true);
+    return answer.mode;
+  });
   const target = import('../../suite/preflight.js').then(({ preflight }) => preflight({ suite, targetUrl }));
   const all = (async () => {
     await target;
-    await source;
+    await probe;
   })();
-  for (const p of [source, target, all]) p.catch(() => undefined); // each is awaited where it is used
-  return { source, target, all };
+  for (const p of [probe, target, all]) p.catch(() => undefined); // each is awaited where it is used
+  return { probe, target, all };
 }
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
@@ -275,10 +271,9 @@ const command: Command = {
       process.once('SIGTERM', onSignal);
     }
 
-    // What needs no plan is asked at once, while vitest loads: a target nothing listens on, a
-    // rejected secret key, a Clerk API URL that is not Clerk or a test user that cannot be found
-    // then fails in the time of its request, with no test worker started when the answer beats
-    // vitest's import (a local target or emulator: always; real Clerk: when its round trips do).
+    // What needs no plan is asked at once, while vitest loads: a target nothing listens on, or an
+    // emulator refusing the secret key, then fails in the time of its request, with no test worker
+    // started when the answer beats vitest's import (a local target or emulator: always).
     const clerkInput = embedded ? undefined : { apiUrl: config.clerkApiUrl, secretKey: config.clerkSecretKey!, testUserId: config.testUserId, testUserEmail: config.testUserEmail };
     const early = clerkInput ? earlyChecks(clerkInput, suite, targetUrl!) : undefined;
 
@@ -291,12 +286,12 @@ const command: Command = {
         const { buildPlan } = await import('../../suite/build-plan.js');
         // Your own target: the checks started before vitest, in their order; embedded: its preflight below.
         await early?.target;
-        const source = early ? await early.source : undefined;
+        const probed = early ? await early.probe : undefined;
         plan = await buildPlan({
           suite,
           targetUrl: env ? env.targetUrl : targetUrl!,
           clerk: env ? env.clerk : clerkInput!,
-          source,
+          probed,
           template: suite.template ?? env?.template ?? config.jwtTemplate,
           publicKeyPem: env?.publicKeyPem ?? config.jwtKey,
           failOn: (failOnFlag as (typeof SEVERITIES)[number] | undefined) ?? suite.failOn ?? DEFAULT_FAIL_ON,

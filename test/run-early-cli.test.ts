@@ -6,7 +6,7 @@
  * worker). Expected before running: a passing run forks once (the count is not blind); a refused
  * target and a secret key the emulator refuses (its info route says so, before @clerk/backend is
  * loaded) fork never, exit 2 and say why in the words the later path uses. Against real Clerk a
- * wrong key is found by the SDK's first call, which races vitest's import: not asserted here.
+ * wrong key is found by the SDK's first call, made with the plan once vitest runs (same error).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -51,8 +51,8 @@ function earlyChecks(clerk: { apiUrl: string; secretKey: string }, suite: Suite,
     await target;
     await probe;
   })();
-  for (const p of [probe, target, all]) p.catch(() => undefined); // each is awaited where it is used
-  return { probe, target, all };
+  for (const p of [probe, target, all]) p.catch(() => undefined); // awaited through `all` (makePlan, runPendingPlanWithVitest)
+  return { probe, all };
 }
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
@@ -284,9 +284,9 @@ const command: Command = {
         // The embedded emulator and reference target load only when they are used.
         env = embedded ? await (await import('../../suite/embedded.js')).startEmbedded({ cwd: ctx.cwd, log: (l) => ctx.stderr.write(`${l}\n`) }) : undefined;
         const { buildPlan } = await import('../../suite/build-plan.js');
-        // Your own target: the checks started before vitest, in their order; embedded: its preflight below.
-        await early?.target;
-        const probed = early ? await early.probe : undefined;
+        // Your own target: the checks started before vitest (their order is `all`'s); embedded: its preflight below.
+        await early?.all;
+        const probed = await early?.probe;
         plan = await buildPlan({
           suite,
           targetUrl: env ? env.targetUrl : targetUrl!,

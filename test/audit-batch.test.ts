@@ -194,6 +194,62 @@ describe('createAuditProbe against a real audit file', () => {
     expect(sends.n).toBe(3 + 2 + 2);
   });
 
+  /** An exchange whose send waits for `gate` and says when it has started. */
+  function gated(inner: ReturnType<typeof exchange>, gate: Promise<void>, started: () => void) {
+    return { planned: inner.planned, async send() {
+      started();
+      await gate;
+      return inner.send();
+    } };
+  }
+
+  it('exchanges of its kind that join while a window sends ride in it; the other kind waits for the next window', async () => {
+    const windows: string[] = [];
+    const probe = await createAuditProbe(audit, { onWindow: (kind, size) => windows.push(`${kind} x${size}`) });
+    const sends = { n: 0 };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const sending = new Promise<void>((r) => (started = r));
+    const first = probe.exchange(gated(exchange('rejected', {}, sends), gate, started));
+    await sending; // the first window is open and sending
+    const later = [
+      ...Array.from({ length: 5 }, () => probe.exchange(exchange('rejected', {}, sends))),
+      ...['user_c', 'user_d'].map((sub) => probe.exchange(exchange('accepted', { sub, iat: 500, writes: [successEntry({ user_id: sub, token_iat: 500 })] }, sends))),
+    ];
+    release();
+    const outcomes = await Promise.all([first, ...later]);
+    expect(outcomes.map((o) => o.issues)).toEqual(Array(8).fill([]));
+    expect(sends.n).toBe(8);
+    // Without joining, the five would have needed a second rejected window (a second quiet period).
+    expect(windows).toEqual(['rejected x6', 'accepted x2']);
+  });
+
+  it('a window takes in no more than maxBatch; a refusal among the joiners is still found exactly', async () => {
+    const windows: string[] = [];
+    const probe = await createAuditProbe(audit, { maxBatch: 3, onWindow: (kind, size) => windows.push(`${kind} x${size}`) });
+    const sends = { n: 0 };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const sending = new Promise<void>((r) => (started = r));
+    const first = probe.exchange(gated(exchange('rejected', {}, sends), gate, started));
+    await sending;
+    const later = [
+      probe.exchange(exchange('rejected', {}, sends)),
+      probe.exchange(exchange('rejected', { writes: [successEntry({ user_id: 'user_forged', token_iat: 6 })] }, sends)),
+      probe.exchange(exchange('rejected', {}, sends)),
+      probe.exchange(exchange('rejected', {}, sends)),
+    ];
+    release();
+    const outcomes = await Promise.all([first, ...later]);
+    expect(outcomes.map((o) => o.issues?.length)).toEqual([0, 0, 1, 0, 0]);
+    expect(outcomes[2]!.issues!.map((i) => i.message).join()).toMatch(/a rejected request wrote a success audit entry/);
+    // The first window (full at 3) holds the forger: ambiguous, so its three go again one by one.
+    expect(windows).toEqual(['rejected x3', 'rejected x2']);
+    expect(sends.n).toBe(5 + 3);
+  });
+
   it('requests to an endpoint whose lines nobody checks run in their own window: their success lines are blamed on no refused request', async () => {
     const windows: string[] = [];
     const probe = await createAuditProbe(audit, { onWindow: (kind, size) => windows.push(`${kind} x${size}`) });

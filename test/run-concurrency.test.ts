@@ -84,13 +84,22 @@ describe('cases in flight at once', () => {
     expect(concurrencyOf({ mode: 'clerk', suite: { audit: false } })).toBe(8);
     const audit = loadSuite(writeAudited(), { cwd: dir }).audit;
     expect(audit).toBeDefined();
-    for (const mode of ['emulator', 'clerk'] as const) expect(concurrencyOf({ mode, suite: { audit } })).toBe(AUDITED_CONCURRENCY);
+    for (const mode of ['emulator', 'clerk'] as const) expect(concurrencyOf({ mode, suite: { audit } })).toBe(AUDITED_CONCURRENCY[mode]);
+    expect(AUDITED_CONCURRENCY.clerk).toBe(128);
   });
 
   it('the test timeout: three request timeouts and 10 s, at least 30 s; a minute more against real Clerk', () => {
     expect(testTimeoutOf({ mode: 'emulator', suite: { timeoutMs: 5000 } })).toBe(30_000);
     expect(testTimeoutOf({ mode: 'emulator', suite: { timeoutMs: 20_000 } })).toBe(70_000);
     expect(testTimeoutOf({ mode: 'clerk', suite: { timeoutMs: 5000 } })).toBe(90_000);
+  });
+
+  it('with an audit log, one request timeout more for each round of sends a window ahead may take', () => {
+    const audit = loadSuite(writeAudited(), { cwd: dir }).audit;
+    // 512 cases under way against the emulator, sent 128 at a time: 4 rounds of 5 s.
+    expect(testTimeoutOf({ mode: 'emulator', suite: { timeoutMs: 5000, audit } })).toBe(30_000 + 4 * 5000);
+    // 128 against real Clerk: one round, and the minute for the expired token.
+    expect(testTimeoutOf({ mode: 'clerk', suite: { timeoutMs: 5000, audit } })).toBe(30_000 + 5000 + 60_000);
   });
 });
 

@@ -4,7 +4,7 @@ import type { AuditExpectation, AuditProbe, AuditedExchange } from './audit-prob
 import { checkBatch, checkOne, failureRequired, type BatchCheckOptions } from './audit-batch.js';
 import type { AuditIssue } from './result.js';
 import type { SuiteAudit } from './types.js';
-import { AUDITED_CONCURRENCY } from './limits.js';
+import { AUDITED_CONCURRENCY, AUDITED_SENDS_IN_FLIGHT as SENDS_IN_FLIGHT } from './limits.js';
 
 /** Proving that a refused request wrote nothing needs a wait; one per batch, not per request. */
 const QUIET_MS = 150;
@@ -12,7 +12,7 @@ const QUIET_MS = 150;
 const SETTLE_MS = 50;
 
 export interface AuditProbeOptions {
-  /** Most requests in one audit window. Default 64; 1 checks every request alone. */
+  /** Most requests in one audit window (default: as many as run at once against the emulator); 1 checks every request alone. */
   maxBatch?: number;
   /** A window opens once no request joined for this long (or the batch is full). Default 15 ms: requests whose tokens are still being made join the same window. */
   gatherMs?: number;
@@ -21,6 +21,7 @@ export interface AuditProbeOptions {
 }
 
 type Outcome<R> = { response: R; issues?: AuditIssue[] };
+type Sent = { response: unknown; expectation: AuditExpectation };
 interface Member {
   x: AuditedExchange<unknown>;
   resolve(o: Outcome<unknown>): void;
@@ -42,11 +43,13 @@ export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOpt
     toleranceMs: audit.timestampToleranceMs,
     logFailures: Boolean(audit.logFailures),
   };
-  const maxBatch = Math.max(1, options.maxBatch ?? AUDITED_CONCURRENCY);
+  const maxBatch = Math.max(1, options.maxBatch ?? AUDITED_CONCURRENCY.emulator);
   const gatherMs = options.gatherMs ?? 15;
   const queue: Member[] = [];
   let busy = false;
   let timer: NodeJS.Timeout | undefined;
+  /** While a window sends: told of each exchange that joins the queue, so one of its kind can join the window. */
+  let joined: ((m: Member) => void) | undefined;
 
   /** Wait for the lines of one window: as many entries as it must show, the quiet period if any request was refused. */
   async function linesSince(checkpoint: AuditCheckpoint, expectations: AuditExpectation[]) {
@@ -68,9 +71,74 @@ export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOpt
 
   /** Requests whose lines nobody checks: sent together, then a short settle so their lines land before the next window's checkpoint. */
   async function unchecked(batch: Member[]): Promise<void> {
-    const sent = await Promise.allSettled(batch.map((m) => m.x.send()));
+    const sent = await sendAll(batch);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     sent.forEach((s, i) => (s.status === 'rejected' ? batch[i]!.reject(s.reason) : batch[i]!.resolve({ response: s.value.response })));
+  }
+
+  /** Members of this kind waiting in the queue, oldest first, at most `limit`. */
+  function takeKind(kind: Member['x']['planned'], limit: number): Member[] {
+    const taken: Member[] = [];
+    for (let i = 0; i < queue.length && taken.length < limit; ) {
+      if (queue[i]!.x.planned === kind) taken.push(...queue.splice(i, 1));
+      else i++;
+    }
+    return taken;
+  }
+
+  /**
+   * Send a window's requests, at most SENDS_IN_FLIGHT at once, and let exchanges of the same kind
+   * that join meanwhile into it (up to maxBatch): the window closes once every answer is in and
+   * none joined for gatherMs. Tokens still being made when a window opens then share its one quiet
+   * period instead of waiting for a window of their own. `batch` grows in place; the answers are
+   * in its order.
+   */
+  async function sendAll(batch: Member[], admit = true): Promise<Array<PromiseSettledResult<Sent>>> {
+    const kind = batch[0]!.x.planned;
+    const sent: Array<PromiseSettledResult<Sent>> = [];
+    let next = 0;
+    let inFlight = 0;
+    let wake: (() => void) | undefined;
+    const start = () => {
+      if (admit && batch.length < maxBatch) batch.push(...takeKind(kind, maxBatch - batch.length));
+      while (inFlight < SENDS_IN_FLIGHT && next < batch.length) {
+        const i = next++;
+        inFlight++;
+        void batch[i]!.x.send().then(
+          (value) => (sent[i] = { status: 'fulfilled', value }),
+          (reason: unknown) => (sent[i] = { status: 'rejected', reason }),
+        ).finally(() => {
+          inFlight--;
+          start();
+          wake?.();
+        });
+      }
+    };
+    joined = (m) => {
+      if (!admit || m.x.planned !== kind) return;
+      start();
+      wake?.();
+    };
+    try {
+      start();
+      for (;;) {
+        // Every answer in and nothing left to send: one more gather period for latecomers.
+        const idle = inFlight === 0 && next === batch.length;
+        if (idle && (!admit || batch.length >= maxBatch)) break;
+        const woken = await new Promise<boolean>((resolve) => {
+          const timer = idle ? setTimeout(() => resolve(false), gatherMs) : undefined;
+          wake = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
+        });
+        wake = undefined;
+        if (!woken && inFlight === 0 && next === batch.length) break;
+      }
+    } finally {
+      joined = undefined;
+    }
+    return sent;
   }
 
   /**
@@ -81,11 +149,13 @@ export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOpt
    * instead of one quiet period each.
    */
   async function window(batch: Member[], again = true): Promise<void> {
-    options.onWindow?.(batch[0]!.x.planned, batch.length);
-    if (batch[0]!.x.planned === 'unaudited') return unchecked(batch);
-    if (batch.length === 1) return alone(batch[0]!);
+    if (batch[0]!.x.planned === 'unaudited') {
+      await unchecked(batch);
+      return void options.onWindow?.('unaudited', batch.length);
+    }
     const checkpoint = await auditCheckpoint(location);
-    const sent = await Promise.allSettled(batch.map((m) => m.x.send()));
+    const sent = await sendAll(batch, again);
+    options.onWindow?.(batch[0]!.x.planned, batch.length);
     const ok: Array<{ member: Member; response: unknown; expectation: AuditExpectation }> = [];
     sent.forEach((s, i) => {
       if (s.status === 'rejected') batch[i]!.reject(s.reason);
@@ -117,13 +187,7 @@ export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOpt
   }
 
   function take(): Member[] {
-    const kind = queue[0]!.x.planned;
-    const batch: Member[] = [];
-    for (let i = 0; i < queue.length && batch.length < maxBatch; ) {
-      if (queue[i]!.x.planned === kind) batch.push(...queue.splice(i, 1));
-      else i++;
-    }
-    return batch;
+    return takeKind(queue[0]!.x.planned, maxBatch);
   }
 
   function schedule(): void {
@@ -149,8 +213,10 @@ export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOpt
   return {
     exchange<R>(x: AuditedExchange<R>): Promise<Outcome<R>> {
       return new Promise<Outcome<R>>((resolve, reject) => {
-        queue.push({ x: x as AuditedExchange<unknown>, resolve: resolve as (o: Outcome<unknown>) => void, reject });
-        schedule();
+        const member: Member = { x: x as AuditedExchange<unknown>, resolve: resolve as (o: Outcome<unknown>) => void, reject };
+        queue.push(member);
+        if (joined) joined(member);
+        else schedule();
       });
     },
   };

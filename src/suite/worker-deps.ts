@@ -6,6 +6,7 @@ import { createTokenSource } from '../tokens/clerk-source.js';
 import type { MintedToken } from '../tokens/types.js';
 import type { AuditProbe } from './audit-probe.js';
 import { casesOf, type RunPlan } from './plan.js';
+import { concurrencyOf } from './limits.js';
 import { createObjectPool, type ObjectPool } from './authz/objects.js';
 import type { TokenSource } from '../tokens/types.js';
 
@@ -48,7 +49,7 @@ export async function prepareWorker(plan: RunPlan): Promise<WorkerDeps> {
   // thread pool, a schema compile): started together, awaited together.
   // The audit machinery (ajv, the schema) is loaded only by suites with an audit log.
   const suiteAudit = plan.suite.audit;
-  const auditProbe = suiteAudit ? import('./audit-probe-impl.js').then((m) => m.createAuditProbe(suiteAudit)) : Promise.resolve(undefined);
+  const auditProbe = suiteAudit ? import('./audit-probe-impl.js').then((m) => m.createAuditProbe(suiteAudit, { maxBatch: concurrencyOf(plan) })) : Promise.resolve(undefined);
   // The attacker's JWKS server (and its RSA key) only for a plan with the jku case.
   const needsAttackerJwks = plan.suite.endpoints.some((e) => casesOf(plan, e).some((c) => c.id === JKU_CASE_ID));
   const [source, attacker] = await Promise.all([createTokenSource({ ...plan.clerk, verified: { mode: plan.mode } }), needsAttackerJwks ? startAttackerJwks() : undefined]);

@@ -105,9 +105,18 @@ export class AuditWriter {
   /** Append each line with its own write; resolves once the data is handed to the OS. */
   async append(lines: Array<Record<string, unknown>>, at: Date): Promise<string> {
     const file = auditFilePath(this.auditDir, at);
-    // Every time, not once: a user may delete the log folder while the server runs.
-    await mkdir(path.dirname(file), { recursive: true });
-    for (const line of lines) await appendFile(file, JSON.stringify(line) + '\n', { flag: 'a' });
+    for (const line of lines) {
+      const text = JSON.stringify(line) + '\n';
+      try {
+        await appendFile(file, text, { flag: 'a' });
+      } catch (err) {
+        // The folder is made when a write finds it missing, not before every write: also when a
+        // user deletes the log folder while the server runs.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await mkdir(path.dirname(file), { recursive: true });
+        await appendFile(file, text, { flag: 'a' });
+      }
+    }
     return file;
   }
 }

@@ -12,7 +12,8 @@ export const CONCURRENCY = { emulator: 32, clerk: 8 } as const;
  * quiet period each). Against the emulator, more cases than one window sends keep tokens being
  * made while a window waits out its quiet period, and the window takes in those that are ready
  * while it sends (bench/run.bench.mjs, 10 endpoints: 7 windows at 128, 2-3 at 512). Against real
- * Clerk every case mints through the Backend API as it starts, so fewer are under way.
+ * Clerk every case mints through the Backend API as it starts, so fewer are under way, and their
+ * mints still go CLERK_MINTS_IN_FLIGHT (8) at a time (src/tokens/clerk-source.ts).
  */
 export const AUDITED_CONCURRENCY = { emulator: 512, clerk: 128 } as const;
 /** Requests of one audit window in flight to the target at once. */

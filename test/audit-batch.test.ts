@@ -194,30 +194,32 @@ describe('createAuditProbe against a real audit file', () => {
     expect(sends.n).toBe(3 + 2 + 2);
   });
 
-  /** An exchange whose send waits for `gate` and says when it has started. */
-  function gated(inner: ReturnType<typeof exchange>, gate: Promise<void>, started: () => void) {
-    return { planned: inner.planned, async send() {
+  /** An exchange whose send holds until release(); `sending` resolves once it has started. */
+  function gated(inner: ReturnType<typeof exchange>) {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const sending = new Promise<void>((r) => (started = r));
+    const x = { planned: inner.planned, async send() {
       started();
       await gate;
       return inner.send();
     } };
+    return { x, sending, release };
   }
 
   it('exchanges of its kind that join while a window sends ride in it; the other kind waits for the next window', async () => {
     const windows: string[] = [];
     const probe = await createAuditProbe(audit, { onWindow: (kind, size) => windows.push(`${kind} x${size}`) });
     const sends = { n: 0 };
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let started!: () => void;
-    const sending = new Promise<void>((r) => (started = r));
-    const first = probe.exchange(gated(exchange('rejected', {}, sends), gate, started));
-    await sending; // the first window is open and sending
+    const held = gated(exchange('rejected', {}, sends));
+    const first = probe.exchange(held.x);
+    await held.sending; // the first window is open and sending
     const later = [
       ...Array.from({ length: 5 }, () => probe.exchange(exchange('rejected', {}, sends))),
       ...['user_c', 'user_d'].map((sub) => probe.exchange(exchange('accepted', { sub, iat: 500, writes: [successEntry({ user_id: sub, token_iat: 500 })] }, sends))),
     ];
-    release();
+    held.release();
     const outcomes = await Promise.all([first, ...later]);
     expect(outcomes.map((o) => o.issues)).toEqual(Array(8).fill([]));
     expect(sends.n).toBe(8);
@@ -229,19 +231,16 @@ describe('createAuditProbe against a real audit file', () => {
     const windows: string[] = [];
     const probe = await createAuditProbe(audit, { maxBatch: 3, onWindow: (kind, size) => windows.push(`${kind} x${size}`) });
     const sends = { n: 0 };
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let started!: () => void;
-    const sending = new Promise<void>((r) => (started = r));
-    const first = probe.exchange(gated(exchange('rejected', {}, sends), gate, started));
-    await sending;
+    const held = gated(exchange('rejected', {}, sends));
+    const first = probe.exchange(held.x);
+    await held.sending;
     const later = [
       probe.exchange(exchange('rejected', {}, sends)),
       probe.exchange(exchange('rejected', { writes: [successEntry({ user_id: 'user_forged', token_iat: 6 })] }, sends)),
       probe.exchange(exchange('rejected', {}, sends)),
       probe.exchange(exchange('rejected', {}, sends)),
     ];
-    release();
+    held.release();
     const outcomes = await Promise.all([first, ...later]);
     expect(outcomes.map((o) => o.issues?.length)).toEqual([0, 0, 1, 0, 0]);
     expect(outcomes[2]!.issues!.map((i) => i.message).join()).toMatch(/a rejected request wrote a success audit entry/);

@@ -5,56 +5,26 @@
  * that counts the token requests in flight; as "real Clerk" the proxy also hides what Clerk does
  * not have (the /__emulator routes and the emulator's marker header).
  */
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/emulator/index.js';
 import { CLERK_MINTS_IN_FLIGHT, createTokenSource } from '../src/tokens/clerk-source.js';
+import { startClerkLikeProxy, type ClerkLikeProxy } from './helpers/clerk-like-proxy.js';
 
 let emulator: Emulator;
-const proxies: Server[] = [];
-
-/** A proxy to the emulator; `peak()` is the most token requests it had in flight at once. */
-async function countingProxy(asClerk: boolean): Promise<{ url: string; peak: () => number }> {
-  let inFlight = 0;
-  let peak = 0;
-  const proxy = createServer(async (req, res) => {
-    if (asClerk && req.url?.startsWith('/__emulator')) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"resource_not_found","message":"not found","long_message":"not found"}]}');
-      return;
-    }
-    const minting = /^\/v1\/sessions\/[^/]+\/tokens/.test(req.url ?? '');
-    if (minting) peak = Math.max(peak, ++inFlight);
-    try {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      // Slow enough that unlimited mints pile up far beyond the limit.
-      if (minting) await new Promise((r) => setTimeout(r, 20));
-      const upstream = await fetch(emulator.url + req.url, {
-        method: req.method,
-        headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)) as [string, string][]),
-        body: chunks.length ? Buffer.concat(chunks) : undefined,
-      });
-      const headers: Record<string, string> = {};
-      upstream.headers.forEach((v, k) => {
-        if ((!asClerk || k !== 'x-clerk-emulator') && k !== 'content-length' && k !== 'transfer-encoding') headers[k] = v;
-      });
-      res.writeHead(upstream.status, headers).end(Buffer.from(await upstream.arrayBuffer()));
-    } finally {
-      if (minting) inFlight--;
-    }
-  });
-  proxies.push(proxy);
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`, peak: () => peak };
-}
+const proxies: ClerkLikeProxy[] = [];
+const countingProxy = async (asClerk: boolean) => {
+  // Slow enough that unlimited mints pile up far beyond the limit.
+  const p = await startClerkLikeProxy(emulator.url, { asClerk, mintDelayMs: 20 });
+  proxies.push(p);
+  return p;
+};
 
 beforeAll(async () => {
   emulator = await startEmulator({});
 });
 
 afterAll(async () => {
-  for (const p of proxies) p.closeAllConnections();
-  await Promise.all(proxies.map((p) => new Promise<void>((r) => p.close(() => r()))));
+  await Promise.all(proxies.map((p) => p.stop()));
   await emulator?.stop();
 });
 

@@ -6,7 +6,6 @@
  * already 20 s past exp while fresh 60 s tokens are still valid: no waiting.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -16,42 +15,24 @@ import type { RunReport } from '../src/report/summary.js';
 import { startReferenceTarget } from '../src/target/reference.js';
 import type { ReferenceTarget } from '../src/target/types.js';
 import { runCli } from './helpers/cli.js';
+import { startClerkLikeProxy, type ClerkLikeProxy } from './helpers/clerk-like-proxy.js';
 
 let emulator: Emulator;
-let clerkLike: Server;
+let clerkLike: ClerkLikeProxy;
 let clerkUrl: string;
 let target: ReferenceTarget;
 const cwd = mkdtempSync(path.join(tmpdir(), 'run-clerk-'));
 
 beforeAll(async () => {
   emulator = await startEmulator({ clockOffsetSeconds: -50 });
-  clerkLike = createServer(async (req, res) => {
-    if (req.url?.startsWith('/__emulator')) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"resource_not_found","message":"not found","long_message":"not found"}]}');
-      return;
-    }
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const upstream = await fetch(emulator.url + req.url, {
-      method: req.method,
-      headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)) as [string, string][]),
-      body: chunks.length ? Buffer.concat(chunks) : undefined,
-    });
-    const headers: Record<string, string> = {};
-    upstream.headers.forEach((v, k) => {
-      if (k !== 'x-clerk-emulator' && k !== 'content-length' && k !== 'transfer-encoding') headers[k] = v;
-    });
-    res.writeHead(upstream.status, headers).end(Buffer.from(await upstream.arrayBuffer()));
-  });
-  await new Promise<void>((r) => clerkLike.listen(0, '127.0.0.1', r));
-  clerkUrl = `http://127.0.0.1:${(clerkLike.address() as { port: number }).port}`;
+  clerkLike = await startClerkLikeProxy(emulator.url);
+  clerkUrl = clerkLike.url;
   target = await startReferenceTarget({ apiUrl: emulator.url, secretKey: emulator.secretKey, auditDir: path.join(cwd, 'logs', 'audit') });
 });
 
 afterAll(async () => {
   await target?.stop();
-  clerkLike?.closeAllConnections();
-  await new Promise<void>((r) => (clerkLike ? clerkLike.close(() => r()) : r()));
+  await clerkLike?.stop();
   await emulator?.stop();
 });
 

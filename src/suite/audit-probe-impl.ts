@@ -133,6 +133,7 @@ export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOpt
           };
         });
         wake = undefined;
+        // A joiner may have been sent between the timer firing and this line: then go on waiting.
         if (!woken && inFlight === 0 && next === batch.length) break;
       }
     } finally {
@@ -146,7 +147,7 @@ export async function createAuditProbe(audit: SuiteAudit, options: AuditProbeOpt
    * held answers with nothing to check (a refusal-planned case the target accepted, e.g. uvicorn
    * taking the oversized token), their success lines may carry the identity the window's forged
    * tokens copy. Without them, the same requests usually attribute cleanly in one more window,
-   * instead of one quiet period each.
+   * instead of one quiet period each. That re-sent window takes in no newcomers.
    */
   async function window(batch: Member[], again = true): Promise<void> {
     if (batch[0]!.x.planned === 'unaudited') {

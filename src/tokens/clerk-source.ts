@@ -17,8 +17,8 @@ import { checkClerkAnswers, detectMode, notClerk, type ModeProbe } from './mode.
 import type { MintOptions, MintedToken, SessionRef, TemplateInfo, TokenSource } from './types.js';
 
 /**
- * Mints against real Clerk at once, whatever the cases under way (with an audit log 128 of them
- * start together): every source of the process (the test user's, each persona's) shares them,
+ * How many mints go to real Clerk at once, whatever the cases under way (with an audit log 128 of
+ * them start together): every source of the process (the test user's, each persona's) shares them,
  * so a run stays as far from the Backend API's rate limit as without audit. The emulator has no
  * rate limit to respect and is not held back.
  */
